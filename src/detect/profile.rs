@@ -1,0 +1,138 @@
+//! Behaviour profiles: what a principal did over a span of event time, as counts.
+//!
+//! The dataflow maintains, per principal, a multiset of [`Observation`]s tagged with the
+//! [`Span`] they fall in (the current window or the baseline before it). The multiset is
+//! folded into two [`Profile`]s, which the scorer compares.
+
+use crate::event::{AuditEvent, Outcome};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Which span of a principal's history an observation belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Span {
+    /// The current window (default: the last 5 minutes).
+    Current,
+    /// The baseline before the current window (default: the 24 hours before it).
+    Baseline,
+}
+
+/// A categorical feature of an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Categorical {
+    /// The action (method, event name).
+    Action,
+    /// The service called.
+    Service,
+    /// The source IP's network: /24 for IPv4, /48 for IPv6, the name for hostnames.
+    Network,
+    /// The user agent.
+    UserAgent,
+}
+
+impl Categorical {
+    /// All categorical features, in a fixed order.
+    pub const ALL: [Categorical; 4] = [
+        Categorical::Action,
+        Categorical::Service,
+        Categorical::Network,
+        Categorical::UserAgent,
+    ];
+
+    /// The name used in explanations.
+    pub fn name(self) -> &'static str {
+        match self {
+            Categorical::Action => "action",
+            Categorical::Service => "service",
+            Categorical::Network => "network",
+            Categorical::UserAgent => "user_agent",
+        }
+    }
+}
+
+/// One fact about one event, counted by the dataflow.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Observation {
+    /// A value of a categorical feature.
+    Value(Categorical, String),
+    /// The UTC hour of day (0-23) the event happened in.
+    Hour(u8),
+    /// The event's outcome.
+    Outcome(Outcome),
+}
+
+/// The observations one event contributes (one per feature).
+pub fn observations(event: &AuditEvent) -> [Observation; 6] {
+    let hour = ((event.time_ns.div_euclid(3_600_000_000_000)).rem_euclid(24)) as u8;
+    [
+        Observation::Value(Categorical::Action, event.action.clone()),
+        Observation::Value(Categorical::Service, event.service.clone()),
+        Observation::Value(Categorical::Network, network_of(&event.source_ip)),
+        Observation::Value(Categorical::UserAgent, event.user_agent.clone()),
+        Observation::Hour(hour),
+        Observation::Outcome(event.outcome),
+    ]
+}
+
+/// The network an address belongs to: `a.b.c.0/24` for IPv4, the first three hextets
+/// `/48` for IPv6, and the input itself for anything else (CloudTrail writes service
+/// hostnames such as `iam.amazonaws.com`).
+pub fn network_of(ip: &str) -> String {
+    if let Ok(v4) = ip.parse::<std::net::Ipv4Addr>() {
+        let o = v4.octets();
+        return format!("{}.{}.{}.0/24", o[0], o[1], o[2]);
+    }
+    if let Ok(v6) = ip.parse::<std::net::Ipv6Addr>() {
+        let s = v6.segments();
+        return format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]);
+    }
+    ip.to_string()
+}
+
+/// What a principal did over one span, as counts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Number of events.
+    pub events: u64,
+    /// Events whose outcome was `Failure`.
+    pub failed: u64,
+    /// Events whose outcome was `Denied`.
+    pub denied: u64,
+    /// Per categorical feature, the count of each value seen.
+    pub values: BTreeMap<Categorical, BTreeMap<String, u64>>,
+    /// Events per UTC hour of day.
+    pub hours: [u64; 24],
+}
+
+impl Profile {
+    /// Adds `count` occurrences of an observation.
+    pub fn add(&mut self, observation: &Observation, count: u64) {
+        match observation {
+            Observation::Value(feature, value) => {
+                *self
+                    .values
+                    .entry(*feature)
+                    .or_default()
+                    .entry(value.clone())
+                    .or_default() += count;
+            }
+            Observation::Hour(h) => self.hours[*h as usize % 24] += count,
+            Observation::Outcome(outcome) => {
+                self.events += count;
+                match outcome {
+                    Outcome::Success => {}
+                    Outcome::Failure => self.failed += count,
+                    Outcome::Denied => self.denied += count,
+                }
+            }
+        }
+    }
+
+    /// The counts of one categorical feature (empty if never seen).
+    pub fn counts(&self, feature: Categorical) -> impl Iterator<Item = (&str, u64)> {
+        self.values
+            .get(&feature)
+            .into_iter()
+            .flat_map(|m| m.iter().map(|(k, v)| (k.as_str(), *v)))
+    }
+}

@@ -1,0 +1,15 @@
+//! AuditFlow: streaming detection of anomalous privileged access in audit logs.
+//!
+//! Records from GCP Cloud Audit Logs and AWS CloudTrail are parsed into one normalized
+//! [`event::AuditEvent`], flow through a multi-worker timely dataflow, and feed
+//! per-principal behaviour aggregates maintained incrementally by differential dataflow.
+//! Each principal's current window is scored against its own baseline.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod detect;
+pub mod error;
+pub mod event;
+pub mod parse;
+
+pub use error::{Error, Result};
