@@ -55,15 +55,17 @@ impl Categorical {
 pub enum Observation {
     /// A value of a categorical feature.
     Value(Categorical, String),
-    /// The UTC hour of day (0-23) the event happened in.
-    Hour(u8),
+    /// The hour the event happened in, as whole hours since the Unix epoch (UTC). Gives the
+    /// hour-of-day profile (`hour % 24`), the per-hour rate and its spread, and how much
+    /// history a baseline covers.
+    Hour(i64),
     /// The event's outcome.
     Outcome(Outcome),
 }
 
 /// The observations one event contributes (one per feature).
 pub fn observations(event: &AuditEvent) -> [Observation; 6] {
-    let hour = ((event.time_ns.div_euclid(3_600_000_000_000)).rem_euclid(24)) as u8;
+    let hour = event.time_ns.div_euclid(3_600_000_000_000);
     [
         Observation::Value(Categorical::Action, event.action.clone()),
         Observation::Value(Categorical::Service, event.service.clone()),
@@ -100,8 +102,8 @@ pub struct Profile {
     pub denied: u64,
     /// Per categorical feature, the count of each value seen.
     pub values: BTreeMap<Categorical, BTreeMap<String, u64>>,
-    /// Events per UTC hour of day.
-    pub hours: [u64; 24],
+    /// Events per hour, keyed by whole hours since the Unix epoch (UTC).
+    pub hours: BTreeMap<i64, u64>,
 }
 
 impl Profile {
@@ -116,7 +118,7 @@ impl Profile {
                     .entry(value.clone())
                     .or_default() += count;
             }
-            Observation::Hour(h) => self.hours[*h as usize % 24] += count,
+            Observation::Hour(h) => *self.hours.entry(*h).or_default() += count,
             Observation::Outcome(outcome) => {
                 self.events += count;
                 match outcome {
@@ -126,6 +128,15 @@ impl Profile {
                 }
             }
         }
+    }
+
+    /// Events per UTC hour of day (0-23).
+    pub fn hour_of_day(&self) -> [u64; 24] {
+        let mut out = [0; 24];
+        for (h, c) in &self.hours {
+            out[h.rem_euclid(24) as usize] += c;
+        }
+        out
     }
 
     /// The counts of one categorical feature (empty if never seen).
