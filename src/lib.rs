@@ -13,3 +13,9 @@ pub mod event;
 pub mod parse;
 
 pub use error::{Error, Result};
+pub mod normalize;
+pub mod operators;
+pub mod pipeline;
+pub mod source;
+pub mod spec;
+pub mod sink;

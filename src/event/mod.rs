@@ -164,3 +164,56 @@ pub struct AuditEvent {
     /// Where the record came from.
     pub position: Position,
 }
+
+/// The JSON shape of an event printed to users (`auditflow parse`, alert evidence): the
+/// time as RFC 3339 and the position as `origin:line` or `origin@offset`.
+#[derive(Debug, Serialize)]
+pub struct EventView<'a> {
+    /// Event time, RFC 3339 UTC.
+    pub time: String,
+    /// Log family.
+    pub source: SourceFamily,
+    /// Who acted.
+    pub principal: &'a str,
+    /// What kind of identity acted.
+    pub principal_type: PrincipalType,
+    /// The operation.
+    pub action: &'a str,
+    /// The service.
+    pub service: &'a str,
+    /// The resource.
+    pub resource: &'a str,
+    /// Caller IP.
+    pub source_ip: &'a str,
+    /// Caller user agent.
+    pub user_agent: &'a str,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// Error code, if any.
+    pub error_code: Option<&'a str>,
+    /// Stable record id.
+    pub event_id: &'a str,
+    /// Where the record came from.
+    pub position: String,
+}
+
+impl AuditEvent {
+    /// The user-facing JSON view of this event.
+    pub fn view(&self) -> EventView<'_> {
+        EventView {
+            time: time::format_rfc3339(self.time_ns),
+            source: self.source,
+            principal: &self.principal,
+            principal_type: self.principal_type,
+            action: &self.action,
+            service: &self.service,
+            resource: &self.resource,
+            source_ip: &self.source_ip,
+            user_agent: &self.user_agent,
+            outcome: self.outcome,
+            error_code: self.error_code.as_deref(),
+            event_id: &self.event_id,
+            position: self.position.to_string(),
+        }
+    }
+}

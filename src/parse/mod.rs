@@ -119,3 +119,8 @@ impl DeadLetter {
 
 /// Outcome of parsing one record.
 pub type ParseResult = Result<AuditEvent, ParseError>;
+
+/// Parses one record. (Interface placeholder until the parser modules land: rejects all.)
+pub fn parse_record(_format: Format, _raw: &[u8], _position: &Position) -> ParseResult {
+    Err(ParseError::UnknownFamily)
+}

@@ -1,0 +1,14 @@
+//! AuditFlow's dataflow operators, as extension traits on timely streams and differential
+//! collections. This is the surface to extend: a custom operator is one more trait like
+//! these (see `examples/custom_operator.rs`).
+//!
+//! Timestamps are event-time seconds (`u64`), stamped at the end of each event's granule
+//! by the ingest source.
+
+pub mod collect_ordered;
+pub mod sliding_window;
+pub mod window_features;
+
+pub use collect_ordered::CollectOrdered;
+pub use sliding_window::SlidingWindow;
+pub use window_features::{FeatureRow, WindowFeatures};

@@ -1,0 +1,203 @@
+//! Running pipelines on timely: execution settings, input planning, and the shared front
+//! half of every pipeline (ingest, dead letters, late events).
+
+pub mod features;
+
+use crate::event::AuditEvent;
+use crate::parse::DeadLetter;
+use crate::sink::SharedOutput;
+use crate::source::file::{FileUnitPlan, LineChunk};
+use crate::source::ingest::{ingest, IngestConfig, IngestCounters, Ingested};
+use crate::source::Unit;
+use crate::{Error, Result};
+use differential_dataflow::{AsCollection, VecCollection};
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+use timely::dataflow::operators::vec::{Map, Partition};
+use timely::dataflow::Scope;
+
+/// How a pipeline runs: worker threads in this process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Execution {
+    /// Worker threads.
+    pub workers: usize,
+}
+
+impl Execution {
+    /// One worker per available core.
+    pub fn all_cores() -> Self {
+        Execution {
+            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
+
+    fn config(&self) -> Result<timely::Config> {
+        if self.workers == 0 {
+            return Err(Error::invalid("workers", "must be at least 1"));
+        }
+        Ok(timely::Config::process(self.workers))
+    }
+}
+
+/// What the units of a run are: planned once, identically for every worker.
+#[derive(Clone, Debug)]
+pub enum InputPlan {
+    /// Files (chunks, whole files, stdin).
+    Files(Vec<FileUnitPlan>),
+}
+
+impl InputPlan {
+    /// Opens the units worker `index` of `peers` owns: every `peers`-th unit.
+    pub fn open_units(&self, index: usize, peers: usize, max_record: usize) -> Result<Vec<Box<dyn Unit>>> {
+        let mut units: Vec<Box<dyn Unit>> = Vec::new();
+        match self {
+            InputPlan::Files(plan) => {
+                for (i, unit) in plan.iter().enumerate() {
+                    if i % peers != index {
+                        continue;
+                    }
+                    match unit {
+                        FileUnitPlan::Lines { path, start, end } => {
+                            units.push(Box::new(LineChunk::open(path, *start, *end, max_record)?));
+                        }
+                        FileUnitPlan::Whole { path } => {
+                            units.push(Box::new(crate::source::file::WholeFile::open(path, max_record)?));
+                        }
+                        FileUnitPlan::Stdin => {
+                            units.push(Box::new(crate::source::file::WholeFile::stdin(max_record)));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(units)
+    }
+}
+
+/// Counts of a finished run. `records = processed + dead_lettered + late`.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct RunSummary {
+    /// Records read.
+    pub records: u64,
+    /// Events processed.
+    pub processed: u64,
+    /// Records dead-lettered.
+    pub dead_lettered: u64,
+    /// Events beyond the allowed lateness.
+    pub late: u64,
+    /// Bytes of input read.
+    pub bytes: u64,
+    /// Wall-clock time of the run.
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+impl RunSummary {
+    fn from_counters(counters: &IngestCounters, elapsed: Duration) -> Self {
+        let (records, processed, dead_lettered, late) = counters.snapshot();
+        RunSummary {
+            records,
+            processed,
+            dead_lettered,
+            late,
+            bytes: counters.bytes.load(std::sync::atomic::Ordering::Relaxed),
+            elapsed,
+        }
+    }
+}
+
+/// The shared front half of a pipeline: ingest this worker's units, write dead letters and
+/// late events (deterministically ordered, on worker 0), and return the on-time events.
+pub fn ingest_events<'s>(
+    scope: Scope<'s, u64>,
+    units: Vec<Box<dyn Unit>>,
+    config: IngestConfig,
+    counters: Arc<IngestCounters>,
+    dead_letters: Option<SharedOutput>,
+    late: Option<SharedOutput>,
+) -> VecCollection<'s, u64, AuditEvent, isize> {
+    use crate::operators::CollectOrdered;
+    let mut parts = ingest(scope, units, config, counters).partition(3, |(item, time)| {
+        let part = match item {
+            Ingested::Event(_) => 0,
+            Ingested::Dead(_) => 1,
+            Ingested::Late(_) => 2,
+        };
+        (part, (item, time))
+    });
+    let late_stream = parts.pop().expect("three parts");
+    let dead_stream = parts.pop().expect("three parts");
+    let events = parts.pop().expect("three parts");
+
+    let dead: VecCollection<'s, u64, DeadLetter, isize> = dead_stream
+        .flat_map(|(item, t)| match item {
+            Ingested::Dead(d) => Some((d, t, 1)),
+            _ => None,
+        })
+        .as_collection();
+    if let Some(out) = dead_letters {
+        dead.collect_ordered("DeadLetterSink", move |_time, letters| {
+            write_json_lines(&out, letters);
+        });
+    }
+    let late_events: VecCollection<'s, u64, AuditEvent, isize> = late_stream
+        .flat_map(|(item, t)| match item {
+            Ingested::Late(e) => Some((e, t, 1)),
+            _ => None,
+        })
+        .as_collection();
+    if let Some(out) = late {
+        late_events.collect_ordered("LateSink", move |_time, events| {
+            write_json_lines(&out, events);
+        });
+    }
+    events
+        .flat_map(|(item, t)| match item {
+            Ingested::Event(e) => Some((e, t, 1)),
+            _ => None,
+        })
+        .as_collection()
+}
+
+fn write_json_lines<T: serde::Serialize>(out: &SharedOutput, items: Vec<(T, isize)>) {
+    out.write_with(|w| {
+        for (item, count) in items {
+            for _ in 0..count.max(0) {
+                serde_json::to_writer(&mut *w, &item)?;
+                w.write_all(b"\n")?;
+            }
+        }
+        Ok(())
+    });
+}
+
+/// Runs `build` on every worker of `execution` until all dataflows finish. Errors raised
+/// inside workers are collected; the first one is returned.
+pub fn execute<F>(execution: Execution, build: F) -> Result<()>
+where
+    F: Fn(&mut timely::worker::Worker) -> Result<()>
+        + Send
+        + Sync
+        + 'static,
+{
+    let guards = timely::execute(execution.config()?, move |worker| {
+        let result = build(worker);
+        while worker.step_or_park(None) {}
+        result
+    })
+    .map_err(Error::Dataflow)?;
+    let mut first = None;
+    for result in guards.join() {
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                first.get_or_insert(e);
+            }
+            Err(panic) => {
+                first.get_or_insert(Error::Dataflow(panic));
+            }
+        }
+    }
+    first.map_or(Ok(()), Err)
+}

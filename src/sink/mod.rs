@@ -1,0 +1,136 @@
+//! Sinks: where results are written.
+//!
+//! A file is written under a temporary name and renamed into place only when the run
+//! succeeds, so a failed run leaves nothing half-written.
+
+use crate::{Error, Result};
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Where a stream of lines goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// Standard output.
+    Stdout,
+    /// Standard error.
+    Stderr,
+    /// A file, replaced atomically at the end of the run.
+    File(PathBuf),
+}
+
+impl Target {
+    /// `-` or `stdout`, `stderr`, or a path.
+    pub fn parse(text: &str) -> Target {
+        match text {
+            "-" | "stdout" => Target::Stdout,
+            "stderr" => Target::Stderr,
+            path => Target::File(PathBuf::from(path)),
+        }
+    }
+
+    /// Opens the target for writing (files under a temporary name next to the final one).
+    pub fn open(&self) -> Result<Output> {
+        Ok(match self {
+            Target::Stdout => Output {
+                writer: Box::new(BufWriter::new(std::io::stdout())),
+                rename: None,
+            },
+            Target::Stderr => Output {
+                writer: Box::new(std::io::stderr()),
+                rename: None,
+            },
+            Target::File(path) => {
+                let mut name = path.file_name().unwrap_or_default().to_os_string();
+                name.push(format!(".tmp{}", std::process::id()));
+                let tmp = path.with_file_name(name);
+                let file = File::create(&tmp).map_err(|e| Error::io("cannot create", path, e))?;
+                Output {
+                    writer: Box::new(BufWriter::with_capacity(1 << 20, file)),
+                    rename: Some((tmp, path.clone())),
+                }
+            }
+        })
+    }
+}
+
+/// An open output. Call [`Output::commit`] when the run succeeded; dropping it without a
+/// commit removes the temporary file.
+pub struct Output {
+    writer: Box<dyn Write + Send>,
+    rename: Option<(PathBuf, PathBuf)>,
+}
+
+impl Output {
+    /// The writer.
+    pub fn writer(&mut self) -> &mut (dyn Write + Send) {
+        &mut *self.writer
+    }
+
+    /// Flushes and moves the file into place.
+    pub fn commit(mut self) -> Result<()> {
+        let target = self.rename.take();
+        let path = target.as_ref().map(|(_, p)| p.clone()).unwrap_or_default();
+        self.writer
+            .flush()
+            .map_err(|e| Error::io("cannot write", &path, e))?;
+        if let Some((tmp, path)) = target {
+            std::fs::rename(&tmp, &path).map_err(|e| Error::io("cannot create", &path, e))?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        if let Some((tmp, _)) = self.rename.take() {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// An output shared between the main thread and the worker that writes it, remembering the
+/// first write error (operators cannot return errors).
+#[derive(Clone)]
+pub struct SharedOutput {
+    inner: Arc<Mutex<(Option<Output>, Option<std::io::Error>)>>,
+    name: PathBuf,
+}
+
+impl SharedOutput {
+    /// Wraps an opened output; `name` is used in error messages.
+    pub fn new(output: Output, name: impl Into<PathBuf>) -> Self {
+        SharedOutput {
+            inner: Arc::new(Mutex::new((Some(output), None))),
+            name: name.into(),
+        }
+    }
+
+    /// Runs `f` on the writer, keeping the first error.
+    pub fn write_with(&self, f: impl FnOnce(&mut (dyn Write + Send)) -> std::io::Result<()>) {
+        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let (output, error) = &mut *guard;
+        if error.is_some() {
+            return;
+        }
+        if let Some(out) = output.as_mut() {
+            if let Err(e) = f(out.writer()) {
+                *error = Some(e);
+            }
+        }
+    }
+
+    /// Commits the output, or reports the first write error.
+    pub fn finish(self) -> Result<()> {
+        let mut guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let (output, error) = &mut *guard;
+        if let Some(e) = error.take() {
+            return Err(Error::io("cannot write", &self.name, e));
+        }
+        match output.take() {
+            Some(out) => out.commit(),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The ingest operator: a timely source that reads a worker's units, parses each record,
+//! and stamps events with their event time.
+//!
+//! Event time is measured in whole seconds and stamped at the end of the event's
+//! granule (`floor(t / g) * g + g`): with a granule equal to the window slide, the
+//! collection at time `T` holds exactly the events of `[T - W, T)`. The source's capability
+//! trails the slowest unit's watermark by the allowed lateness, so every on-time event is
+//! in its window before the window's results are released: results are final when emitted.
+
+use super::{RecordSink, Unit};
+use crate::event::AuditEvent;
+use crate::parse::{parse_record, DeadLetter, Format};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use timely::dataflow::operators::generic::operator::source;
+use timely::dataflow::{Scope, StreamVec};
+
+/// What the ingest operator produces for each record.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Ingested {
+    /// A parsed, on-time event.
+    Event(AuditEvent),
+    /// A record that could not be parsed.
+    Dead(DeadLetter),
+    /// A parsed event older than its unit's watermark minus the allowed lateness.
+    Late(AuditEvent),
+}
+
+/// How the ingest operator reads and stamps records.
+#[derive(Clone, Debug)]
+pub struct IngestConfig {
+    /// Record format.
+    pub format: Format,
+    /// Allowed lateness in nanoseconds.
+    pub lateness_ns: i64,
+    /// Timestamp granule in seconds (the window slide).
+    pub granule_secs: u64,
+    /// Records read per activation.
+    pub batch: usize,
+}
+
+/// Per-process counters shared by the workers of one process.
+#[derive(Debug, Default)]
+pub struct IngestCounters {
+    /// Records read (input).
+    pub records: AtomicU64,
+    /// Events passed on for processing.
+    pub processed: AtomicU64,
+    /// Records dead-lettered.
+    pub dead_lettered: AtomicU64,
+    /// Events beyond the allowed lateness.
+    pub late: AtomicU64,
+    /// Bytes read.
+    pub bytes: AtomicU64,
+}
+
+impl IngestCounters {
+    /// A snapshot as plain numbers: (records, processed, dead-lettered, late).
+    pub fn snapshot(&self) -> (u64, u64, u64, u64) {
+        (
+            self.records.load(Ordering::Relaxed),
+            self.processed.load(Ordering::Relaxed),
+            self.dead_lettered.load(Ordering::Relaxed),
+            self.late.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// The stamp of an event time: the end of its granule, in seconds.
+pub fn stamp(time_ns: i64, granule_secs: u64) -> u64 {
+    let secs = time_ns.div_euclid(1_000_000_000).max(0) as u64;
+    secs / granule_secs * granule_secs + granule_secs
+}
+
+struct UnitState {
+    unit: Box<dyn Unit>,
+    /// Largest event time seen so far in this unit.
+    watermark: Option<i64>,
+    bytes_reported: u64,
+}
+
+/// Builds the ingest source over this worker's `units`. Output records carry their
+/// timestamp alongside (`(record, time)`), so downstream operators can form collections.
+pub fn ingest<'s>(
+    scope: Scope<'s, u64>,
+    units: Vec<Box<dyn Unit>>,
+    config: IngestConfig,
+    counters: Arc<IngestCounters>,
+) -> StreamVec<'s, u64, (Ingested, u64)> {
+    source(scope, "Ingest", move |capability, info| {
+        let activator = scope.activator_for(info.address);
+        let mut cap = Some(capability);
+        let mut units: Vec<UnitState> = units
+            .into_iter()
+            .map(|unit| UnitState {
+                unit,
+                watermark: None,
+                bytes_reported: 0,
+            })
+            .collect();
+        let granule = config.granule_secs;
+        let lateness = config.lateness_ns;
+        let mut staged: BTreeMap<u64, Vec<(Ingested, u64)>> = BTreeMap::new();
+        move |output| {
+            let Some(current) = cap.as_mut() else { return };
+            // Read from the unit furthest behind in event time (unstarted units first), so
+            // the frontier advances and reading follows event time across chunks.
+            let next = units
+                .iter()
+                .enumerate()
+                .min_by_key(|(i, u)| (u.watermark.unwrap_or(i64::MIN), *i))
+                .map(|(i, _)| i);
+            let mut produced = 0;
+            if let Some(i) = next {
+                let floor = *current.time();
+                let state = &mut units[i];
+                let watermark = &mut state.watermark;
+                let (mut n_records, mut n_dead, mut n_late, mut n_ok) = (0, 0, 0, 0);
+                let mut sink = |position, record: Result<&[u8], _>| {
+                    n_records += 1;
+                    let (parsed, raw) = match record {
+                        Ok(raw) => (parse_record(config.format, raw, &position), raw),
+                        Err(e) => (Err(e), &[][..]),
+                    };
+                    let item = match parsed {
+                        Err(e) => {
+                            n_dead += 1;
+                            (Ingested::Dead(DeadLetter::new(e, position, raw)), floor)
+                        }
+                        Ok(event) if event.time_ns < 0 => {
+                            n_dead += 1;
+                            let reason = "event time before 1970-01-01";
+                            (Ingested::Dead(DeadLetter::new(reason, position, &[])), floor)
+                        }
+                        Ok(event) => match *watermark {
+                            Some(w) if event.time_ns < w - lateness => {
+                                n_late += 1;
+                                (Ingested::Late(event), floor)
+                            }
+                            _ => {
+                                n_ok += 1;
+                                *watermark = Some(watermark.map_or(event.time_ns, |w| w.max(event.time_ns)));
+                                let t = stamp(event.time_ns, granule).max(floor);
+                                (Ingested::Event(event), t)
+                            }
+                        },
+                    };
+                    staged.entry(item.1).or_default().push(item);
+                };
+                let more = state.unit.next_batch(config.batch, &mut sink as &mut RecordSink<'_>);
+                let bytes = state.unit.bytes_read();
+                counters.bytes.fetch_add(bytes - state.bytes_reported, Ordering::Relaxed);
+                state.bytes_reported = bytes;
+                if !more {
+                    units.remove(i);
+                }
+                produced = n_records;
+                counters.records.fetch_add(n_records, Ordering::Relaxed);
+                counters.processed.fetch_add(n_ok, Ordering::Relaxed);
+                counters.dead_lettered.fetch_add(n_dead, Ordering::Relaxed);
+                counters.late.fetch_add(n_late, Ordering::Relaxed);
+            }
+            for (time, mut items) in std::mem::take(&mut staged) {
+                output.session(&current.delayed(&time)).give_container(&mut items);
+            }
+            if units.is_empty() {
+                cap = None;
+                return;
+            }
+            // The frontier: the slowest unit's watermark minus the lateness, in granules.
+            let slowest = units.iter().map(|u| u.watermark).min().flatten();
+            if let Some(w) = slowest {
+                let t = stamp(w - lateness, granule) - granule;
+                if t > *current.time() {
+                    current.downgrade(&t);
+                }
+            }
+            if produced == 0 {
+                // Waiting on a live input (stdin): poll again shortly instead of spinning.
+                activator.activate_after(std::time::Duration::from_millis(5));
+            } else {
+                activator.activate();
+            }
+        }
+    })
+}

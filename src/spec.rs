@@ -1,0 +1,338 @@
+//! Pipeline specs: what a pipeline computes, as a TOML file under `dataflows/`.
+//!
+//! How it runs (workers, processes) is given on the command line instead. Unknown keys are
+//! rejected so a typo cannot silently fall back to a default.
+
+use crate::parse::Format;
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// A whole pipeline spec.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// A name for logs and alerts.
+    #[serde(default = "default_name")]
+    pub name: String,
+    /// Where records come from.
+    #[serde(default)]
+    pub source: SourceSpec,
+    /// Windows, baseline and lateness.
+    #[serde(default)]
+    pub time: TimeSpec,
+    /// Scoring and alert thresholds.
+    #[serde(default)]
+    pub score: ScoreSpec,
+    /// Where results go.
+    #[serde(default)]
+    pub sinks: SinkSpec,
+}
+
+fn default_name() -> String {
+    "auditflow".into()
+}
+
+/// Where records come from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSpec {
+    /// `files`, `stdin` or `generator`.
+    #[serde(default = "default_kind")]
+    pub kind: SourceKind,
+    /// Files, directories or globs (kind = "files").
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Record format.
+    #[serde(default = "default_format")]
+    pub format: Format,
+    /// Generator settings (kind = "generator").
+    #[serde(default)]
+    pub generator: GeneratorSpec,
+    /// Largest accepted record, in bytes.
+    #[serde(default = "default_max_record")]
+    pub max_record_bytes: usize,
+}
+
+impl Default for SourceSpec {
+    fn default() -> Self {
+        SourceSpec {
+            kind: default_kind(),
+            paths: Vec::new(),
+            format: default_format(),
+            generator: GeneratorSpec::default(),
+            max_record_bytes: default_max_record(),
+        }
+    }
+}
+
+fn default_kind() -> SourceKind {
+    SourceKind::Files
+}
+fn default_format() -> Format {
+    Format::Auto
+}
+fn default_max_record() -> usize {
+    1 << 20
+}
+
+/// The kind of source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// Files, directories and globs.
+    Files,
+    /// Standard input.
+    Stdin,
+    /// The built-in synthetic generator.
+    Generator,
+}
+
+/// Generator settings in a spec.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneratorSpec {
+    /// Total events.
+    pub events: u64,
+    /// Seed.
+    pub seed: u64,
+    /// Days of event time.
+    pub days: u32,
+    /// Principals (0: derived from the event count).
+    #[serde(default)]
+    pub principals: u32,
+    /// Injected incidents (absent: derived from the principal count).
+    #[serde(default)]
+    pub incidents: Option<u32>,
+}
+
+impl Default for GeneratorSpec {
+    fn default() -> Self {
+        GeneratorSpec {
+            events: 200_000,
+            seed: 7,
+            days: 3,
+            principals: 0,
+            incidents: None,
+        }
+    }
+}
+
+/// Windows, baseline and lateness, as durations like `30s`, `5m`, `24h`, `2d`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimeSpec {
+    /// Length of the current window.
+    #[serde(default = "d5m")]
+    pub window: String,
+    /// How far the window slides between scores.
+    #[serde(default = "d1m")]
+    pub slide: String,
+    /// Length of the baseline before the window.
+    #[serde(default = "d24h")]
+    pub baseline: String,
+    /// How late (behind the newest event of its input) an event may arrive and still count.
+    #[serde(default = "d1m")]
+    pub lateness: String,
+}
+
+fn d5m() -> String {
+    "5m".into()
+}
+fn d1m() -> String {
+    "1m".into()
+}
+fn d24h() -> String {
+    "24h".into()
+}
+
+impl Default for TimeSpec {
+    fn default() -> Self {
+        TimeSpec {
+            window: d5m(),
+            slide: d1m(),
+            baseline: d24h(),
+            lateness: d1m(),
+        }
+    }
+}
+
+/// Validated time settings, in seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Windows {
+    /// Window length.
+    pub window: u64,
+    /// Slide.
+    pub slide: u64,
+    /// Baseline length.
+    pub baseline: u64,
+    /// Allowed lateness.
+    pub lateness: u64,
+}
+
+impl TimeSpec {
+    /// Parses and checks the durations: the slide divides the window, and the window
+    /// divides the baseline.
+    pub fn windows(&self) -> Result<Windows> {
+        let w = Windows {
+            window: parse_duration("time.window", &self.window)?,
+            slide: parse_duration("time.slide", &self.slide)?,
+            baseline: parse_duration("time.baseline", &self.baseline)?,
+            lateness: parse_duration_or_zero("time.lateness", &self.lateness)?,
+        };
+        if w.window % w.slide != 0 || w.baseline % w.slide != 0 {
+            return Err(Error::invalid(
+                "time",
+                format!(
+                    "slide {} must divide window {} and baseline {}",
+                    self.slide, self.window, self.baseline
+                ),
+            ));
+        }
+        Ok(w)
+    }
+}
+
+/// Scoring and alerting thresholds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreSpec {
+    /// Alert when a window's score is at least this.
+    #[serde(default = "default_threshold")]
+    pub threshold: f64,
+    /// ...and its confidence at least this.
+    #[serde(default = "default_min_confidence")]
+    pub min_confidence: f64,
+}
+
+fn default_threshold() -> f64 {
+    0.8
+}
+fn default_min_confidence() -> f64 {
+    0.5
+}
+
+impl Default for ScoreSpec {
+    fn default() -> Self {
+        ScoreSpec {
+            threshold: default_threshold(),
+            min_confidence: default_min_confidence(),
+        }
+    }
+}
+
+/// Where results go: a path, `stdout`, `stderr`, or absent (not written).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SinkSpec {
+    /// Alerts (JSON lines).
+    pub alerts: Option<String>,
+    /// Every scored window (JSON lines).
+    pub scores: Option<String>,
+    /// Dead letters (JSON lines); default stderr.
+    pub dead_letter: Option<String>,
+    /// Events beyond the allowed lateness (JSON lines).
+    pub late: Option<String>,
+}
+
+impl Spec {
+    /// Reads and validates a spec file.
+    pub fn load(path: &Path) -> Result<Spec> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read spec", path, e))?;
+        Spec::parse(&text, path)
+    }
+
+    /// Parses and validates spec text; `path` is used in messages only.
+    pub fn parse(text: &str, path: &Path) -> Result<Spec> {
+        let spec: Spec = toml::from_str(text).map_err(|e| Error::Spec {
+            path: PathBuf::from(path),
+            message: e.to_string(),
+        })?;
+        spec.validate().map_err(|e| Error::Spec {
+            path: PathBuf::from(path),
+            message: e.to_string(),
+        })?;
+        Ok(spec)
+    }
+
+    /// Checks values that TOML types alone cannot.
+    pub fn validate(&self) -> Result<()> {
+        self.time.windows()?;
+        for (what, v) in [
+            ("score.threshold", self.score.threshold),
+            ("score.min_confidence", self.score.min_confidence),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(Error::invalid("score", format!("{what} = {v} must be within [0, 1]")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Parses a duration like `90s`, `5m`, `24h`, `2d` (or a bare number of seconds).
+pub fn parse_duration(what: &'static str, text: &str) -> Result<u64> {
+    let secs = parse_duration_or_zero(what, text)?;
+    if secs == 0 {
+        return Err(Error::invalid(what, format!("{text:?} must be longer than zero")));
+    }
+    Ok(secs)
+}
+
+/// Like [`parse_duration`], but zero (`0s`) is allowed.
+pub fn parse_duration_or_zero(what: &'static str, text: &str) -> Result<u64> {
+    let t = text.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let mult = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => 0,
+    };
+    match num.parse::<u64>() {
+        Ok(n) if mult > 0 => Ok(n * mult),
+        _ => Err(Error::invalid(
+            what,
+            format!("{text:?} is not a duration: use a number with s, m, h or d (e.g. 5m)"),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let spec = Spec::parse("", Path::new("x.toml")).unwrap();
+        let w = spec.time.windows().unwrap();
+        assert_eq!((w.window, w.slide, w.baseline, w.lateness), (300, 60, 86_400, 60));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_the_key_named() {
+        let err = Spec::parse("[time]\nwindw = \"5m\"\n", Path::new("x.toml")).unwrap_err();
+        assert!(err.to_string().contains("windw"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let err = Spec::parse("[time]\nwindow = \"5 minutes\"\n", Path::new("x.toml")).unwrap_err();
+        assert!(err.to_string().contains("not a duration"), "{err}");
+        let err = Spec::parse("[time]\nwindow = \"5m\"\nslide = \"7m\"\n", Path::new("x.toml"))
+            .unwrap_err();
+        assert!(err.to_string().contains("must divide"), "{err}");
+        let err = Spec::parse("[score]\nthreshold = 2.0\n", Path::new("x.toml")).unwrap_err();
+        assert!(err.to_string().contains("within [0, 1]"), "{err}");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("d", "90s").unwrap(), 90);
+        assert_eq!(parse_duration("d", "2d").unwrap(), 172_800);
+        assert_eq!(parse_duration("d", "45").unwrap(), 45);
+        assert!(parse_duration("d", "0m").is_err());
+        assert!(parse_duration("d", "5x").is_err());
+    }
+}
