@@ -5,15 +5,37 @@
 //!   event, or a [`ParseError`] that becomes a dead letter.
 //! - [`split_document`]: a whole JSON document (array, CloudTrail `{"Records":[...]}`, a
 //!   single pretty-printed object) into its records.
-//! - [`Layout`] / [`detect_layout`]: JSON lines or one document.
+//! - [`Layout`] / [`detect_layout`]: JSON lines or one document; [`expand_line`] for a
+//!   JSON line holding a CloudTrail `{"Records":[...]}` batch.
+//! - [`read_records`]: a sequential reader of a whole file or stream (gzip sniffed, layout
+//!   sniffed, JSON lines streamed with bounded memory) handing out raw records and their
+//!   [`Position`]s.
+//!
+//! Records are parsed with sonic-rs into typed structs that borrow their strings from the
+//! input; only the owned `String`s of the [`AuditEvent`] are allocated.
+
+pub mod cloudtrail;
+mod diagnose;
+pub mod document;
+pub mod gcp;
+mod identity;
+mod json;
+pub mod reader;
+
+pub use document::{detect_layout, expand_line, expand_line_at, split_document, Layout};
+pub use reader::read_records;
 
 use crate::event::{AuditEvent, Position};
+use memchr::memmem;
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 /// Input format named on the command line or in a spec.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// GCP Cloud Audit Log `LogEntry`.
@@ -80,6 +102,11 @@ pub enum ParseError {
         /// The limit.
         limit: usize,
     },
+    /// A well-formed event that is not an audit record (an EventBridge envelope whose
+    /// `detail` is no CloudTrail record: GuardDuty finding, scheduled event, ...). Named by
+    /// its `detail-type`.
+    #[error("not an audit record: {0}")]
+    NotAuditRecord(String),
     /// `--format auto` could not tell which family the record belongs to.
     #[error("unrecognized record: not a GCP LogEntry nor a CloudTrail record")]
     UnknownFamily,
@@ -120,7 +147,79 @@ impl DeadLetter {
 /// Outcome of parsing one record.
 pub type ParseResult = Result<AuditEvent, ParseError>;
 
-/// Parses one record. (Interface placeholder until the parser modules land: rejects all.)
-pub fn parse_record(_format: Format, _raw: &[u8], _position: &Position) -> ParseResult {
-    Err(ParseError::UnknownFamily)
+/// Default limit on the size of one record (1 MiB); larger records are dead-lettered as
+/// [`ParseError::TooLarge`].
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// How records are parsed: the format and the size limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParserOptions {
+    /// The log family, or [`Format::Auto`] to detect it per record.
+    pub format: Format,
+    /// Records longer than this many bytes are rejected with [`ParseError::TooLarge`].
+    pub max_record_bytes: usize,
+}
+
+impl ParserOptions {
+    /// Options for `format` with the default size limit.
+    pub fn new(format: Format) -> Self {
+        ParserOptions {
+            format,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+        }
+    }
+
+    /// Parses one record under these options.
+    pub fn parse(&self, raw: &[u8], position: &Position) -> ParseResult {
+        check_size(raw, self.max_record_bytes)?;
+        match self.format {
+            Format::Gcp => gcp::parse_gcp(raw, position),
+            Format::Cloudtrail => cloudtrail::parse_cloudtrail(raw, position),
+            Format::Auto => parse_auto(raw, position),
+        }
+    }
+}
+
+impl Default for ParserOptions {
+    fn default() -> Self {
+        ParserOptions::new(Format::Auto)
+    }
+}
+
+/// [`ParseError::TooLarge`] when `raw` is longer than `limit` bytes.
+pub fn check_size(raw: &[u8], limit: usize) -> Result<(), ParseError> {
+    if raw.len() > limit {
+        return Err(ParseError::TooLarge {
+            size: raw.len(),
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// Parses one JSON object into an [`AuditEvent`], with the default size limit
+/// ([`DEFAULT_MAX_RECORD_BYTES`]; use [`ParserOptions`] for another).
+///
+/// Never panics: invalid UTF-8, malformed JSON, wrong field types, missing or empty
+/// required fields and bad timestamps are all [`ParseError`]s. Unknown fields are ignored.
+/// An EventBridge envelope around a CloudTrail record is unwrapped. With [`Format::Auto`]
+/// the family is detected per record: a `"protoPayload"` key means GCP, anything else is
+/// read as CloudTrail (or EventBridge), and a record with none of `userIdentity`,
+/// `eventSource`, `eventVersion`, `detail` is [`ParseError::UnknownFamily`].
+pub fn parse_record(format: Format, raw: &[u8], position: &Position) -> ParseResult {
+    ParserOptions::new(format).parse(raw, position)
+}
+
+static PROTO_PAYLOAD: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"\"protoPayload\""));
+
+fn parse_auto(raw: &[u8], position: &Position) -> ParseResult {
+    if PROTO_PAYLOAD.find(raw).is_some() {
+        match gcp::parse_gcp(raw, position) {
+            // The key was only mentioned inside some value: not a LogEntry.
+            Err(ParseError::MissingField("protoPayload")) => {}
+            other => return other,
+        }
+    }
+    cloudtrail::parse_with(raw, position, true)
 }
