@@ -16,6 +16,6 @@ pub use error::{Error, Result};
 pub mod normalize;
 pub mod operators;
 pub mod pipeline;
+pub mod sink;
 pub mod source;
 pub mod spec;
-pub mod sink;

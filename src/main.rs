@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "auditflow", version, about = "Streaming detection of anomalous privileged access in audit logs")]
+#[command(
+    name = "auditflow",
+    version,
+    about = "Streaming detection of anomalous privileged access in audit logs"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -135,6 +139,7 @@ fn run(command: Command) -> auditflow::Result<()> {
                 out: Target::parse(&out),
                 dead_letter: Target::parse(&dead_letter),
                 max_record_bytes: 1 << 20,
+                chunk_bytes: auditflow::source::file::CHUNK_BYTES,
                 execution: workers.execution(),
             })?;
             eprintln!(

@@ -4,7 +4,6 @@ use crate::parse::{parse_record, DeadLetter, Format};
 use crate::sink::Target;
 use crate::source::file::expand_inputs;
 use crate::{Error, Result};
-use std::io::Write;
 use std::sync::Arc;
 
 /// Counts of a parse run.
@@ -33,7 +32,8 @@ pub fn normalize_files(
     let mut summary = ParseSummary::default();
     let mut write_error = None;
     for path in &files {
-        let (reader, origin): (Box<dyn std::io::Read + Send>, Arc<str>) = if path.as_os_str() == "-" {
+        let (reader, origin): (Box<dyn std::io::Read + Send>, Arc<str>) = if path.as_os_str() == "-"
+        {
             (Box::new(std::io::stdin()), Arc::from("stdin"))
         } else {
             let file = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
@@ -42,7 +42,9 @@ pub fn normalize_files(
         crate::parse::reader::read_records(reader, origin, max_record_bytes, &mut |pos, record| {
             summary.records += 1;
             let result = match record {
-                Ok(raw) => parse_record(format, raw, &pos).map_err(|e| DeadLetter::new(e, pos, raw)),
+                Ok(raw) => {
+                    parse_record(format, raw, &pos).map_err(|e| DeadLetter::new(e, pos, raw))
+                }
                 Err(e) => Err(DeadLetter::new(e, pos, &[])),
             };
             let written = match result {

@@ -238,7 +238,8 @@ pub struct SinkSpec {
 impl Spec {
     /// Reads and validates a spec file.
     pub fn load(path: &Path) -> Result<Spec> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read spec", path, e))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| Error::io("cannot read spec", path, e))?;
         Spec::parse(&text, path)
     }
 
@@ -263,7 +264,10 @@ impl Spec {
             ("score.min_confidence", self.score.min_confidence),
         ] {
             if !(0.0..=1.0).contains(&v) {
-                return Err(Error::invalid("score", format!("{what} = {v} must be within [0, 1]")));
+                return Err(Error::invalid(
+                    "score",
+                    format!("{what} = {v} must be within [0, 1]"),
+                ));
             }
         }
         Ok(())
@@ -274,7 +278,10 @@ impl Spec {
 pub fn parse_duration(what: &'static str, text: &str) -> Result<u64> {
     let secs = parse_duration_or_zero(what, text)?;
     if secs == 0 {
-        return Err(Error::invalid(what, format!("{text:?} must be longer than zero")));
+        return Err(Error::invalid(
+            what,
+            format!("{text:?} must be longer than zero"),
+        ));
     }
     Ok(secs)
 }
@@ -307,7 +314,10 @@ mod tests {
     fn defaults_are_valid() {
         let spec = Spec::parse("", Path::new("x.toml")).unwrap();
         let w = spec.time.windows().unwrap();
-        assert_eq!((w.window, w.slide, w.baseline, w.lateness), (300, 60, 86_400, 60));
+        assert_eq!(
+            (w.window, w.slide, w.baseline, w.lateness),
+            (300, 60, 86_400, 60)
+        );
     }
 
     #[test]
@@ -320,8 +330,11 @@ mod tests {
     fn bad_values_are_explained() {
         let err = Spec::parse("[time]\nwindow = \"5 minutes\"\n", Path::new("x.toml")).unwrap_err();
         assert!(err.to_string().contains("not a duration"), "{err}");
-        let err = Spec::parse("[time]\nwindow = \"5m\"\nslide = \"7m\"\n", Path::new("x.toml"))
-            .unwrap_err();
+        let err = Spec::parse(
+            "[time]\nwindow = \"5m\"\nslide = \"7m\"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("must divide"), "{err}");
         let err = Spec::parse("[score]\nthreshold = 2.0\n", Path::new("x.toml")).unwrap_err();
         assert!(err.to_string().contains("within [0, 1]"), "{err}");

@@ -5,7 +5,9 @@ use differential_dataflow::VecCollection;
 use serde::{Deserialize, Serialize};
 
 /// The stage-1 features of one principal in one window.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct FeatureRow {
     /// Events in the window.
     pub n_events: u64,
@@ -35,8 +37,10 @@ enum Fact {
 /// distinct counts. Window starts are in seconds.
 pub trait WindowFeatures<'s> {
     /// Computes the stage-1 rows, keyed by `(principal, window_start)`.
-    fn window_features(self, window_secs: u64)
-        -> VecCollection<'s, u64, ((String, u64), FeatureRow), isize>;
+    fn window_features(
+        self,
+        window_secs: u64,
+    ) -> VecCollection<'s, u64, ((String, u64), FeatureRow), isize>;
 }
 
 impl<'s> WindowFeatures<'s> for VecCollection<'s, u64, AuditEvent, isize> {
@@ -47,7 +51,10 @@ impl<'s> WindowFeatures<'s> for VecCollection<'s, u64, AuditEvent, isize> {
         self.flat_map(move |event| {
             let secs = event.time_ns.div_euclid(1_000_000_000).max(0) as u64;
             let key = (event.principal, secs / window_secs * window_secs);
-            let failed = event.outcome.is_failed().then(|| (key.clone(), Fact::Failed));
+            let failed = event
+                .outcome
+                .is_failed()
+                .then(|| (key.clone(), Fact::Failed));
             [
                 (key.clone(), Fact::Method(event.action)),
                 (key.clone(), Fact::Ip(event.source_ip)),

@@ -7,12 +7,12 @@ use crate::sink::{SharedOutput, Target};
 use crate::source::file::{expand_inputs, plan_files};
 use crate::source::ingest::{IngestConfig, IngestCounters};
 use crate::Result;
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Instant;
 
 /// The CSV header of stage-1 rows.
-pub const FEATURES_HEADER: &str = "principal,window_start,n_events,n_methods,n_ips,n_failed,n_services";
+pub const FEATURES_HEADER: &str =
+    "principal,window_start,n_events,n_methods,n_ips,n_failed,n_services";
 
 /// Options of a features run.
 #[derive(Clone, Debug)]
@@ -31,6 +31,8 @@ pub struct FeaturesOptions {
     pub dead_letter: Target,
     /// Largest accepted record.
     pub max_record_bytes: usize,
+    /// Nominal size of a JSON-lines chunk (normally [`crate::source::file::CHUNK_BYTES`]).
+    pub chunk_bytes: u64,
     /// Workers.
     pub execution: Execution,
 }
@@ -39,10 +41,14 @@ pub struct FeaturesOptions {
 /// then principal. Returns the run's counts.
 pub fn run_features(options: FeaturesOptions) -> Result<RunSummary> {
     let start = Instant::now();
-    let plan = Arc::new(InputPlan::Files(plan_files(&expand_inputs(&options.inputs)?)?));
+    let plan = Arc::new(InputPlan::Files(plan_files(
+        &expand_inputs(&options.inputs)?,
+        options.chunk_bytes,
+    )?));
     let counters = Arc::new(IngestCounters::default());
     let mut out = options.out.open()?;
-    writeln!(out.writer(), "{FEATURES_HEADER}").map_err(|e| crate::Error::io("cannot write", "features", e))?;
+    writeln!(out.writer(), "{FEATURES_HEADER}")
+        .map_err(|e| crate::Error::io("cannot write", "features", e))?;
     let rows = SharedOutput::new(out, "features output");
     let dead = SharedOutput::new(options.dead_letter.open()?, "dead-letter output");
     let config = IngestConfig {

@@ -11,7 +11,6 @@ use crate::source::ingest::{ingest, IngestConfig, IngestCounters, Ingested};
 use crate::source::Unit;
 use crate::{Error, Result};
 use differential_dataflow::{AsCollection, VecCollection};
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 use timely::dataflow::operators::vec::{Map, Partition};
@@ -49,7 +48,12 @@ pub enum InputPlan {
 
 impl InputPlan {
     /// Opens the units worker `index` of `peers` owns: every `peers`-th unit.
-    pub fn open_units(&self, index: usize, peers: usize, max_record: usize) -> Result<Vec<Box<dyn Unit>>> {
+    pub fn open_units(
+        &self,
+        index: usize,
+        peers: usize,
+        max_record: usize,
+    ) -> Result<Vec<Box<dyn Unit>>> {
         let mut units: Vec<Box<dyn Unit>> = Vec::new();
         match self {
             InputPlan::Files(plan) => {
@@ -62,7 +66,9 @@ impl InputPlan {
                             units.push(Box::new(LineChunk::open(path, *start, *end, max_record)?));
                         }
                         FileUnitPlan::Whole { path } => {
-                            units.push(Box::new(crate::source::file::WholeFile::open(path, max_record)?));
+                            units.push(Box::new(crate::source::file::WholeFile::open(
+                                path, max_record,
+                            )?));
                         }
                         FileUnitPlan::Stdin => {
                             units.push(Box::new(crate::source::file::WholeFile::stdin(max_record)));
@@ -176,10 +182,7 @@ fn write_json_lines<T: serde::Serialize>(out: &SharedOutput, items: Vec<(T, isiz
 /// inside workers are collected; the first one is returned.
 pub fn execute<F>(execution: Execution, build: F) -> Result<()>
 where
-    F: Fn(&mut timely::worker::Worker) -> Result<()>
-        + Send
-        + Sync
-        + 'static,
+    F: Fn(&mut timely::worker::Worker) -> Result<()> + Send + Sync + 'static,
 {
     let guards = timely::execute(execution.config()?, move |worker| {
         let result = build(worker);

@@ -164,7 +164,10 @@ impl LineChunk {
         self.buf_start += self.cursor as u64;
         self.cursor = 0;
         // Read about what the chunk still needs; past its end only the straddling line.
-        let want = self.end.saturating_sub(self.read_pos).clamp(MIN_READ_BYTES, READ_BYTES as u64);
+        let want = self
+            .end
+            .saturating_sub(self.read_pos)
+            .clamp(MIN_READ_BYTES, READ_BYTES as u64);
         let old = self.buf.len();
         self.buf.resize(old + want as usize, 0);
         let n = self.file.read_at(&mut self.buf[old..], self.read_pos)?;
@@ -275,9 +278,11 @@ impl Unit for LineChunk {
     }
 }
 
-/// Plans the units of a list of files: JSON-lines files cut into [`CHUNK_BYTES`] chunks,
+/// Plans the units of a list of files: JSON-lines files cut into `chunk_bytes` chunks
+/// (normally [`CHUNK_BYTES`]),
 /// everything else (documents, gzip) one unit per file. The plan depends only on the files.
-pub fn plan_files(files: &[PathBuf]) -> Result<Vec<FileUnitPlan>> {
+pub fn plan_files(files: &[PathBuf], chunk_bytes: u64) -> Result<Vec<FileUnitPlan>> {
+    let chunk_bytes = chunk_bytes.max(1);
     let mut plan = Vec::new();
     for path in files {
         if path.as_os_str() == "-" {
@@ -290,7 +295,7 @@ pub fn plan_files(files: &[PathBuf]) -> Result<Vec<FileUnitPlan>> {
         if is_chunkable(path)? {
             let mut start = 0;
             loop {
-                let end = (start + CHUNK_BYTES).min(len);
+                let end = (start + chunk_bytes).min(len);
                 plan.push(FileUnitPlan::Lines {
                     path: path.clone(),
                     start,
@@ -358,7 +363,11 @@ impl WholeFile {
         Self::spawn(std::io::stdin(), Arc::from("stdin"), max_record)
     }
 
-    fn spawn(input: impl std::io::Read + Send + 'static, origin: Arc<str>, max_record: usize) -> Self {
+    fn spawn(
+        input: impl std::io::Read + Send + 'static,
+        origin: Arc<str>,
+        max_record: usize,
+    ) -> Self {
         let (sender, receiver) = std::sync::mpsc::sync_channel(8);
         let bytes = Arc::new(std::sync::atomic::AtomicU64::new(0));
         let counter = bytes.clone();

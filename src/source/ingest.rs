@@ -132,7 +132,10 @@ pub fn ingest<'s>(
                         Ok(event) if event.time_ns < 0 => {
                             n_dead += 1;
                             let reason = "event time before 1970-01-01";
-                            (Ingested::Dead(DeadLetter::new(reason, position, &[])), floor)
+                            (
+                                Ingested::Dead(DeadLetter::new(reason, position, &[])),
+                                floor,
+                            )
                         }
                         Ok(event) => match *watermark {
                             Some(w) if event.time_ns < w - lateness => {
@@ -141,7 +144,8 @@ pub fn ingest<'s>(
                             }
                             _ => {
                                 n_ok += 1;
-                                *watermark = Some(watermark.map_or(event.time_ns, |w| w.max(event.time_ns)));
+                                *watermark =
+                                    Some(watermark.map_or(event.time_ns, |w| w.max(event.time_ns)));
                                 let t = stamp(event.time_ns, granule).max(floor);
                                 (Ingested::Event(event), t)
                             }
@@ -149,9 +153,13 @@ pub fn ingest<'s>(
                     };
                     staged.entry(item.1).or_default().push(item);
                 };
-                let more = state.unit.next_batch(config.batch, &mut sink as &mut RecordSink<'_>);
+                let more = state
+                    .unit
+                    .next_batch(config.batch, &mut sink as &mut RecordSink<'_>);
                 let bytes = state.unit.bytes_read();
-                counters.bytes.fetch_add(bytes - state.bytes_reported, Ordering::Relaxed);
+                counters
+                    .bytes
+                    .fetch_add(bytes - state.bytes_reported, Ordering::Relaxed);
                 state.bytes_reported = bytes;
                 if !more {
                     units.remove(i);
@@ -163,7 +171,9 @@ pub fn ingest<'s>(
                 counters.late.fetch_add(n_late, Ordering::Relaxed);
             }
             for (time, mut items) in std::mem::take(&mut staged) {
-                output.session(&current.delayed(&time)).give_container(&mut items);
+                output
+                    .session(&current.delayed(&time))
+                    .give_container(&mut items);
             }
             if units.is_empty() {
                 cap = None;
