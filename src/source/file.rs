@@ -250,10 +250,9 @@ impl Unit for LineChunk {
                             // End of file: a last line without a newline still counts.
                             let (start, stop) = (self.cursor, self.buf.len());
                             self.cursor = stop;
-                            if !self.skip_partial && (stop > start || self.oversize.is_some()) {
-                                if self.emit(start, stop, sink) {
-                                    produced += 1;
-                                }
+                            let last = stop > start || self.oversize.is_some();
+                            if !self.skip_partial && last && self.emit(start, stop, sink) {
+                                produced += 1;
                             }
                             self.done = true;
                         }
