@@ -1,3 +1,4 @@
 //! Detection: per-principal behaviour profiles and the anomaly score computed from them.
 
 pub mod profile;
+pub mod score;
