@@ -1,0 +1,187 @@
+//! `score_windows`: each principal's current window scored against its own baseline.
+
+use super::SlidingWindow;
+use crate::detect::profile::{network_of, observations, Observation, Profile, Span};
+use crate::detect::score::{score, ScoringConfig};
+use crate::event::{AuditEvent, Outcome, PrincipalType};
+use differential_dataflow::VecCollection;
+use serde::{Deserialize, Serialize};
+
+/// Most evidence events kept per scored window.
+pub const MAX_EVIDENCE: usize = 10;
+
+/// What the scoring reduce sees per principal.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ScoreInput {
+    /// One observation of one event, in the current window or the baseline.
+    Observed(Span, Observation),
+    /// An event of the current window, kept to cite as evidence.
+    Evidence(EvidenceRef),
+}
+
+/// The parts of an event needed to pick and cite evidence.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct EvidenceRef {
+    /// Event time (ns).
+    pub time_ns: i64,
+    /// The record's id.
+    pub event_id: String,
+    /// Action.
+    pub action: String,
+    /// Source network.
+    pub network: String,
+    /// User agent.
+    pub user_agent: String,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// The principal's type as this event states it.
+    pub principal_type: PrincipalType,
+}
+
+/// One explanation line with its score in millionths (so the record is `Ord`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Driver {
+    /// Feature name.
+    pub feature: String,
+    /// What the window shows.
+    pub observed: String,
+    /// What the baseline leads to expect.
+    pub expected: String,
+    /// The feature's score, in millionths.
+    pub score_ppm: u32,
+}
+
+/// A principal's window, scored. The window is `[time - window, time)` where `time` is the
+/// dataflow time at which this record appears.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ScoredWindow {
+    /// Anomaly score in millionths (`[0, 1_000_000]`).
+    pub score_ppm: u32,
+    /// Confidence in millionths.
+    pub confidence_ppm: u32,
+    /// Events in the window.
+    pub window_events: u64,
+    /// Events in the baseline.
+    pub baseline_events: u64,
+    /// The principal's type, as its most recent event in the window says.
+    pub principal_type: PrincipalType,
+    /// The features that drove the score, strongest first.
+    pub drivers: Vec<Driver>,
+    /// Ids of the window's most unusual events, most unusual first.
+    pub evidence: Vec<String>,
+}
+
+fn ppm(x: f64) -> u32 {
+    (x.clamp(0.0, 1.0) * 1e6).round() as u32
+}
+
+/// Scores every principal's current window (`window_secs`, sliding with the timestamp
+/// granule) against the baseline of the `baseline_secs` before it, whenever either changes.
+///
+/// One `reduce` keyed by principal over the observations of both spans, built with
+/// [`SlidingWindow`] temporal filters; the scorer is [`crate::detect::score::score`].
+pub trait ScoreWindows<'s> {
+    /// The scored windows, keyed by principal.
+    fn score_windows(self, config: ScoringConfig) -> VecCollection<'s, u64, (String, ScoredWindow), isize>;
+}
+
+impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
+    fn score_windows(self, config: ScoringConfig) -> VecCollection<'s, u64, (String, ScoredWindow), isize> {
+        let (window, baseline) = (config.window_secs, config.baseline_secs);
+        let current = self
+            .clone()
+            .flat_map(|event| {
+                let evidence = EvidenceRef {
+                    time_ns: event.time_ns,
+                    event_id: event.event_id.clone(),
+                    action: event.action.clone(),
+                    network: network_of(&event.source_ip),
+                    user_agent: event.user_agent.clone(),
+                    outcome: event.outcome,
+                    principal_type: event.principal_type,
+                };
+                let principal = event.principal.clone();
+                observations(&event)
+                    .into_iter()
+                    .map(|o| (principal.clone(), ScoreInput::Observed(Span::Current, o)))
+                    .chain(std::iter::once((principal.clone(), ScoreInput::Evidence(evidence))))
+                    .collect::<Vec<_>>()
+            })
+            .sliding_window(0, window);
+        let history = self
+            .flat_map(|event| {
+                let principal = event.principal.clone();
+                observations(&event)
+                    .into_iter()
+                    .map(move |o| (principal.clone(), ScoreInput::Observed(Span::Baseline, o)))
+            })
+            .sliding_window(window, baseline);
+        current
+            .concat(history)
+            .reduce_named("ScoreWindows", move |_principal, inputs, output| {
+                let mut now = Profile::default();
+                let mut past = Profile::default();
+                let mut evidence = Vec::new();
+                for (input, count) in inputs {
+                    let count = (*count).max(0) as u64;
+                    match input {
+                        ScoreInput::Observed(Span::Current, o) => now.add(o, count),
+                        ScoreInput::Observed(Span::Baseline, o) => past.add(o, count),
+                        ScoreInput::Evidence(e) => evidence.push(e),
+                    }
+                }
+                if now.events == 0 {
+                    return;
+                }
+                let s = score(&now, &past, &config);
+                output.push((
+                    ScoredWindow {
+                        score_ppm: ppm(s.score),
+                        confidence_ppm: ppm(s.confidence),
+                        window_events: now.events,
+                        baseline_events: past.events,
+                        principal_type: evidence
+                            .iter()
+                            .max_by_key(|e| (e.time_ns, &e.event_id))
+                            .map_or(PrincipalType::Unknown, |e| e.principal_type),
+                        drivers: s
+                            .explanation
+                            .into_iter()
+                            .map(|c| Driver {
+                                feature: c.feature,
+                                observed: c.observed,
+                                expected: c.expected,
+                                score_ppm: ppm(c.score),
+                            })
+                            .collect(),
+                        evidence: pick_evidence(&evidence, &past),
+                    },
+                    1,
+                ));
+            })
+    }
+}
+
+/// The window's most unusual events: those with the most values the baseline never saw
+/// (action, network, user agent) and failed outcomes first; then by time and id.
+fn pick_evidence(events: &[&EvidenceRef], baseline: &Profile) -> Vec<String> {
+    use crate::detect::profile::Categorical;
+    let seen = |feature: Categorical, value: &str| {
+        baseline
+            .values
+            .get(&feature)
+            .is_some_and(|m| m.contains_key(value))
+    };
+    let mut ranked: Vec<(u32, i64, &str)> = events
+        .iter()
+        .map(|e| {
+            let novelty = u32::from(!seen(Categorical::Action, &e.action))
+                + u32::from(!seen(Categorical::Network, &e.network))
+                + u32::from(!seen(Categorical::UserAgent, &e.user_agent))
+                + u32::from(e.outcome.is_failed());
+            (novelty, e.time_ns, e.event_id.as_str())
+        })
+        .collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(b.2)));
+    ranked.into_iter().take(MAX_EVIDENCE).map(|(_, _, id)| id.to_string()).collect()
+}
