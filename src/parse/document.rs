@@ -100,6 +100,28 @@ pub fn expand_line_at(line: &[u8], mut f: impl FnMut(u64, &[u8])) -> Result<(), 
     Ok(())
 }
 
+/// The deepest nesting of objects and arrays in `b` (brackets inside strings ignored), or
+/// `None` when an unterminated string makes it unknowable.
+pub(crate) fn max_depth(b: &[u8]) -> Option<usize> {
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i = string_end(b, i).ok()?;
+                continue;
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    Some(max)
+}
+
 fn syntax(what: &str, at: usize) -> ParseError {
     ParseError::Json(format!("{what} at byte {at}"))
 }

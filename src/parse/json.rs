@@ -140,6 +140,7 @@ pub(crate) fn from_record<'a, T: Deserialize<'a>>(
     raw: &'a [u8],
     diagnose: fn(&[u8]) -> Option<ParseError>,
 ) -> Result<T, ParseError> {
+    check_nesting(raw)?;
     let text = std::str::from_utf8(raw).map_err(|e| ParseError::InvalidUtf8(e.valid_up_to()))?;
     sonic_rs::from_str::<T>(text).map_err(|e| {
         if e.is_unmatched_type() {
@@ -149,6 +150,29 @@ pub(crate) fn from_record<'a, T: Deserialize<'a>>(
         }
         json_error(&e)
     })
+}
+
+/// Deepest nesting accepted. sonic-rs skips unread values recursively, so deeper input
+/// could exhaust the stack; its typed deserializer stops at 255 levels anyway.
+pub(crate) const MAX_NESTING: usize = 200;
+
+/// Rejects records nested deeper than [`MAX_NESTING`]. Counting brackets is a vectorized
+/// pass; the exact, string-aware depth is only computed when there are many.
+fn check_nesting(raw: &[u8]) -> Result<(), ParseError> {
+    let openers: usize = raw
+        .iter()
+        .map(|&b| ((b == b'{') | (b == b'[')) as usize)
+        .sum();
+    if openers <= MAX_NESTING {
+        return Ok(());
+    }
+    match super::document::max_depth(raw) {
+        Some(d) if d <= MAX_NESTING => Ok(()),
+        Some(d) => Err(ParseError::Json(format!(
+            "nested {d} levels deep, more than the {MAX_NESTING} allowed"
+        ))),
+        None => Err(ParseError::Json("unterminated string".into())),
+    }
 }
 
 /// A one-line description of a sonic-rs error.

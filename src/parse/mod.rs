@@ -21,6 +21,8 @@ pub mod gcp;
 mod identity;
 mod json;
 pub mod reader;
+#[cfg(test)]
+mod tests;
 
 pub use document::{detect_layout, expand_line, expand_line_at, split_document, Layout};
 pub use reader::read_records;
