@@ -5,7 +5,7 @@
 //! `eventName`; service = `eventSource`; source IP = `sourceIPAddress`; user agent =
 //! `userAgent`; event id = `eventID`; error code = `errorCode`; resource = `resources[0].ARN`,
 //! else a name from `requestParameters` ([`RESOURCE_KEYS`]); principal from `userIdentity`
-//! (rules in [`identity::principal`]); outcome from [`outcome`].
+//! (rules in `identity::principal`); outcome from [`outcome`].
 
 use super::diagnose::{find_wrong_type, Kind};
 use super::identity;
