@@ -1,4 +1,5 @@
 //! Detection: per-principal behaviour profiles and the anomaly score computed from them.
 
+pub mod alert;
 pub mod profile;
 pub mod score;
