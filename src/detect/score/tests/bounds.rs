@@ -133,3 +133,39 @@ fn novel_values_are_the_strongest_categorical_signal() {
     assert!(office > 0.3, "{office}");
     assert!(evil > office, "{evil} {office}");
 }
+
+#[test]
+fn serde_round_trip_and_partial_config() {
+    let kind = (
+        "SetIamPolicy",
+        "iam",
+        EVIL,
+        "curl/8.5.0",
+        Outcome::Denied,
+        9,
+    );
+    let s = score(
+        &profile([DAY + 34], &[kind]),
+        &human_baseline(),
+        &ScoringConfig::default(),
+    );
+    let json = serde_json::to_string(&s).unwrap();
+    let back: Score = serde_json::from_str(&json).unwrap();
+    // serde_json parses floats to within an ulp unless its float_roundtrip feature is on.
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12;
+    assert!(close(back.score, s.score) && close(back.confidence, s.confidence));
+    assert_eq!(back.explanation.len(), s.explanation.len());
+    for (a, b) in back.explanation.iter().zip(&s.explanation) {
+        assert_eq!(
+            (&a.feature, &a.observed, &a.expected),
+            (&b.feature, &b.observed, &b.expected)
+        );
+        assert!(close(a.score, b.score));
+    }
+    let config: ScoringConfig =
+        serde_json::from_str(r#"{"window_secs": 600, "weights": {"network": 1.0}}"#).unwrap();
+    assert_eq!(config.window_secs, 600);
+    assert_eq!(config.weights.network, 1.0);
+    assert_eq!(config.weights.action, FeatureWeights::default().action);
+    assert_eq!(config.baseline_secs, 86_400);
+}
