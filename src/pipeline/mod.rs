@@ -2,6 +2,7 @@
 //! half of every pipeline (ingest, dead letters, late events).
 
 pub mod features;
+pub mod run;
 
 use crate::event::AuditEvent;
 use crate::parse::DeadLetter;
