@@ -251,6 +251,12 @@ fn speed_one_million_gcp() {
     let mut c = GeneratorConfig::new(Format::Gcp, 1_000_000, 1);
     c.days = 1;
     let start = std::time::Instant::now();
+    let bytes: usize = generate::all(&c).map(|r| r.raw.len()).sum();
+    println!(
+        "in memory: {bytes} bytes in {:.2} s",
+        start.elapsed().as_secs_f64()
+    );
+    let start = std::time::Instant::now();
     let s = generate::write_files(&c, &out, Some(&dir.path().join("labels.tsv"))).unwrap();
     let secs = start.elapsed().as_secs_f64();
     println!(

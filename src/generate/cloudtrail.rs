@@ -6,6 +6,19 @@ use super::principal::{aws_id, IdKind, Principal};
 use super::rng::mix64;
 use super::stream::Spec;
 
+/// The ARN of the caller.
+fn arn(p: &Principal) -> String {
+    let acct = &p.account;
+    match p.id_kind {
+        IdKind::IamUser => format!("arn:aws:iam::{acct}:user/{}", p.user_name),
+        IdKind::Root => format!("arn:aws:iam::{acct}:root"),
+        _ => format!(
+            "arn:aws:sts::{acct}:assumed-role/{}/{}",
+            p.user_name, p.session
+        ),
+    }
+}
+
 fn identity(p: &Principal, s: &Spec, out: &mut Vec<u8>) {
     let acct = p.account.as_str();
     raw(out, "\"userIdentity\":{");
@@ -25,7 +38,7 @@ fn identity(p: &Principal, s: &Spec, out: &mut Vec<u8>) {
         IdKind::Root => {
             raw(out, "\"type\":\"Root\",");
             field(out, "principalId", acct);
-            field(out, "arn", &format!("arn:aws:iam::{acct}:root"));
+            field(out, "arn", &arn(p));
             field(out, "accountId", acct);
             field(out, "accessKeyId", &p.access_key);
         }
@@ -152,7 +165,7 @@ pub(crate) fn render(p: &Principal, s: &Spec, m: &Method, bits: u64, out: &mut V
         let (code, message) = match s.status {
             7 => (
                 "AccessDenied",
-                format!("User: arn:aws:iam::{}:user/{} is not authorized to perform: {} because no identity-based policy allows the {} action", p.account, p.name, m.permission, m.permission),
+                format!("User: {} is not authorized to perform: {} because no identity-based policy allows the {} action", arn(p), m.permission, m.permission),
             ),
             5 => ("NoSuchEntity", "The requested resource cannot be found.".to_string()),
             3 => ("ValidationException", "1 validation error detected".to_string()),

@@ -13,7 +13,9 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Input format named on the command line or in a spec.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// GCP Cloud Audit Log `LogEntry`.
