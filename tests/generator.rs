@@ -277,6 +277,14 @@ fn dump_samples() {
         let all = collect(&cfg(format, 20_000, 1));
         let total: usize = all.iter().map(|r| r.raw.len()).sum();
         println!("{format}: average {} bytes", total / all.len());
+        let mut seen = BTreeSet::new();
+        for r in &all {
+            if let Some(l) = &r.label {
+                if seen.insert(l.kind) {
+                    println!("LABEL {l:?}\n{}", String::from_utf8_lossy(&r.raw));
+                }
+            }
+        }
         for r in collect(&cfg(format, 400, 1)).iter().step_by(97) {
             println!("{}", String::from_utf8_lossy(&r.raw));
         }

@@ -122,7 +122,7 @@ impl Principal {
         let shift = hash(&[seed, 0x6e61_6d65]);
         let p = index as u64;
         let first = cat::FIRST_NAMES[((p + shift) % 40) as usize];
-        let last = cat::LAST_NAMES[((p / 40 + (shift >> 8)) % 40) as usize];
+        let last = cat::LAST_NAMES[((p / 40 + 17 * (p % 40) + (shift >> 8)) % 40) as usize];
         let dup = if p >= 1600 {
             format!("{}", p / 1600 + 1)
         } else {
