@@ -10,6 +10,7 @@
 pub mod detect;
 pub mod error;
 pub mod event;
+pub mod generate;
 pub mod parse;
 
 pub use error::{Error, Result};
