@@ -7,8 +7,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod demo;
 pub mod detect;
 pub mod error;
+pub mod evaluate;
 pub mod event;
 pub mod generate;
 pub mod parse;

@@ -90,7 +90,10 @@ pub fn content_id(parts: &[&str]) -> String {
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
     }
-    hasher.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+    hasher.finalize()[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 struct Episode {
@@ -142,7 +145,12 @@ impl AlertEpisodes {
                 e
             }
             _ => {
-                let id = content_id(&[BASELINE_DETECTOR, principal, &start.to_string(), &end.to_string()]);
+                let id = content_id(&[
+                    BASELINE_DETECTOR,
+                    principal,
+                    &start.to_string(),
+                    &end.to_string(),
+                ]);
                 self.open.insert(
                     principal.to_string(),
                     Episode {
@@ -197,7 +205,10 @@ mod tests {
         assert_eq!(first.revision, 0);
         assert!(episodes.offer("p", 660, &window(0.86)).is_none());
         let revised = episodes.offer("p", 720, &window(0.95)).unwrap();
-        assert_eq!((revised.id.as_str(), revised.revision), (first.id.as_str(), 1));
+        assert_eq!(
+            (revised.id.as_str(), revised.revision),
+            (first.id.as_str(), 1)
+        );
         assert!(episodes.offer("p", 780, &window(0.5)).is_none());
         // A window starting after the episode's last end opens a new alert.
         let later = episodes.offer("p", 2000, &window(0.9)).unwrap();
@@ -207,9 +218,15 @@ mod tests {
 
     #[test]
     fn ids_depend_on_content_only() {
-        let a = AlertEpisodes::new(300, 0.8, 0.5).offer("p", 600, &window(0.9)).unwrap();
-        let b = AlertEpisodes::new(300, 0.8, 0.5).offer("p", 600, &window(0.99)).unwrap();
-        let c = AlertEpisodes::new(300, 0.8, 0.5).offer("q", 600, &window(0.9)).unwrap();
+        let a = AlertEpisodes::new(300, 0.8, 0.5)
+            .offer("p", 600, &window(0.9))
+            .unwrap();
+        let b = AlertEpisodes::new(300, 0.8, 0.5)
+            .offer("p", 600, &window(0.99))
+            .unwrap();
+        let c = AlertEpisodes::new(300, 0.8, 0.5)
+            .offer("q", 600, &window(0.9))
+            .unwrap();
         assert_eq!(a.id, b.id);
         assert_ne!(a.id, c.id);
         assert_eq!(a.window_start, "1970-01-01T00:05:00Z");
@@ -219,6 +236,8 @@ mod tests {
     fn low_confidence_does_not_fire() {
         let mut w = window(0.99);
         w.confidence_ppm = 100_000;
-        assert!(AlertEpisodes::new(300, 0.8, 0.5).offer("p", 600, &w).is_none());
+        assert!(AlertEpisodes::new(300, 0.8, 0.5)
+            .offer("p", 600, &w)
+            .is_none());
     }
 }

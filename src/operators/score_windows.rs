@@ -82,11 +82,17 @@ fn ppm(x: f64) -> u32 {
 /// [`SlidingWindow`] temporal filters; the scorer is [`crate::detect::score::score`].
 pub trait ScoreWindows<'s> {
     /// The scored windows, keyed by principal.
-    fn score_windows(self, config: ScoringConfig) -> VecCollection<'s, u64, (String, ScoredWindow), isize>;
+    fn score_windows(
+        self,
+        config: ScoringConfig,
+    ) -> VecCollection<'s, u64, (String, ScoredWindow), isize>;
 }
 
 impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
-    fn score_windows(self, config: ScoringConfig) -> VecCollection<'s, u64, (String, ScoredWindow), isize> {
+    fn score_windows(
+        self,
+        config: ScoringConfig,
+    ) -> VecCollection<'s, u64, (String, ScoredWindow), isize> {
         let (window, baseline) = (config.window_secs, config.baseline_secs);
         let current = self
             .clone()
@@ -104,7 +110,10 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                 observations(&event)
                     .into_iter()
                     .map(|o| (principal.clone(), ScoreInput::Observed(Span::Current, o)))
-                    .chain(std::iter::once((principal.clone(), ScoreInput::Evidence(evidence))))
+                    .chain(std::iter::once((
+                        principal.clone(),
+                        ScoreInput::Evidence(evidence),
+                    )))
                     .collect::<Vec<_>>()
             })
             .sliding_window(0, window);
@@ -183,5 +192,9 @@ fn pick_evidence(events: &[&EvidenceRef], baseline: &Profile) -> Vec<String> {
         })
         .collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(b.2)));
-    ranked.into_iter().take(MAX_EVIDENCE).map(|(_, _, id)| id.to_string()).collect()
+    ranked
+        .into_iter()
+        .take(MAX_EVIDENCE)
+        .map(|(_, _, id)| id.to_string())
+        .collect()
 }

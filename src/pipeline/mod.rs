@@ -2,6 +2,7 @@
 //! half of every pipeline (ingest, dead letters, late events).
 
 pub mod features;
+pub mod plan;
 pub mod run;
 
 use crate::event::AuditEvent;
@@ -45,6 +46,8 @@ impl Execution {
 pub enum InputPlan {
     /// Files (chunks, whole files, stdin).
     Files(Vec<FileUnitPlan>),
+    /// The built-in generator (one config per log family), one unit per partition.
+    Generator(Vec<crate::generate::GeneratorConfig>),
 }
 
 impl InputPlan {
@@ -74,6 +77,18 @@ impl InputPlan {
                         FileUnitPlan::Stdin => {
                             units.push(Box::new(crate::source::file::WholeFile::stdin(max_record)));
                         }
+                    }
+                }
+            }
+            InputPlan::Generator(configs) => {
+                let all = configs
+                    .iter()
+                    .flat_map(|c| (0..c.partitions).map(move |p| (c, p)));
+                for (i, (config, part)) in all.enumerate() {
+                    if i % peers == index {
+                        units.push(Box::new(crate::source::generator::GeneratorUnit::new(
+                            config, part,
+                        )));
                     }
                 }
             }

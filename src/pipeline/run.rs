@@ -97,7 +97,9 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
         batch: 8192,
     };
     let open = |t: &Option<Target>, name: &'static str| -> Result<Option<SharedOutput>> {
-        t.as_ref().map(|t| Ok(SharedOutput::new(t.open()?, name))).transpose()
+        t.as_ref()
+            .map(|t| Ok(SharedOutput::new(t.open()?, name)))
+            .transpose()
     };
     let alerts_out = open(&options.alerts, "alerts output")?;
     let scores_out = open(&options.scores, "scores output")?;
@@ -107,11 +109,18 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     let counters = Arc::new(IngestCounters::default());
     let plan = Arc::new(options.input);
     let max_record = options.spec.source.max_record_bytes;
-    let (threshold, min_confidence) = (options.spec.score.threshold, options.spec.score.min_confidence);
+    let (threshold, min_confidence) = (
+        options.spec.score.threshold,
+        options.spec.score.min_confidence,
+    );
     let (style, collect) = (options.alert_style, options.collect);
     {
-        let (alerts_out, scores_out, late_out, dead_out) =
-            (alerts_out.clone(), scores_out.clone(), late_out.clone(), dead_out.clone());
+        let (alerts_out, scores_out, late_out, dead_out) = (
+            alerts_out.clone(),
+            scores_out.clone(),
+            late_out.clone(),
+            dead_out.clone(),
+        );
         let (collected, counters) = (collected.clone(), counters.clone());
         execute(options.execution, move |worker| {
             let (index, peers) = (worker.index(), worker.peers());
@@ -142,7 +151,9 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                             }
                             if scores_out.is_some() || collect {
                                 scores.push(ScoreRecord {
-                                    window_start: format_rfc3339_secs(end.saturating_sub(window) as i64),
+                                    window_start: format_rfc3339_secs(
+                                        end.saturating_sub(window) as i64
+                                    ),
                                     window_end: format_rfc3339_secs(end as i64),
                                     window_end_secs: end,
                                     principal,

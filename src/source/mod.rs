@@ -6,6 +6,7 @@
 //! is a function of the input alone, and results are the same at any worker count.
 
 pub mod file;
+pub mod generator;
 pub mod ingest;
 
 use crate::event::Position;
