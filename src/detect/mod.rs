@@ -1,5 +1,6 @@
 //! Detection: per-principal behaviour profiles and the anomaly score computed from them.
 
 pub mod alert;
+pub mod privileged;
 pub mod profile;
 pub mod score;

@@ -1,13 +1,15 @@
 //! The anomaly score: a principal's current window compared with its own baseline.
 //!
 //! [`score`] is a pure, deterministic function of two [`Profile`]s and a
-//! [`ScoringConfig`]. Eight features are each scored in [0, 1] (categorical surprise,
+//! [`ScoringConfig`]. Nine features are each scored in [0, 1] (categorical surprise,
 //! rate and ratio excess), weighted, and combined by noisy-OR; a separate confidence
 //! says how much evidence the comparison rests on. The formulas, their rationale and
 //! worked examples are in `docs/scoring.md`.
 
 mod divergence;
 mod explain;
+mod novelty;
+mod privileged;
 mod rates;
 #[cfg(test)]
 mod tests;
@@ -35,6 +37,8 @@ pub struct FeatureWeights {
     pub failure_ratio: f64,
     /// Weight of the denied ratio.
     pub denied_ratio: f64,
+    /// Weight of the rarest privileged action (IAM grants, keys, roles, audit tampering).
+    pub privileged_action: f64,
 }
 
 impl Default for FeatureWeights {
@@ -48,6 +52,7 @@ impl Default for FeatureWeights {
             event_rate: 0.6,
             failure_ratio: 0.5,
             denied_ratio: 0.9,
+            privileged_action: 0.85,
         }
     }
 }
@@ -88,6 +93,8 @@ pub struct ScoringConfig {
     pub ratio_prior_strength: f64,
     /// Weighted contributions below this are left out of the explanation (default 0.05).
     pub min_contribution: f64,
+    /// First-seen values: `-log10` of the binomial tail probability that scores 1.
+    pub novelty_scale_decades: f64,
 }
 
 impl Default for ScoringConfig {
@@ -95,8 +102,8 @@ impl Default for ScoringConfig {
         ScoringConfig {
             window_secs: 300,
             baseline_secs: 86_400,
-            min_baseline_events: 20,
-            min_window_events: 3,
+            min_baseline_events: 10,
+            min_window_events: 2,
             weights: FeatureWeights::default(),
             novelty_prior: 0.5,
             hour_prior: 0.5,
@@ -108,6 +115,7 @@ impl Default for ScoringConfig {
             ratio_prior_mean: 0.02,
             ratio_prior_strength: 10.0,
             min_contribution: 0.05,
+            novelty_scale_decades: 4.0,
         }
     }
 }
@@ -157,14 +165,24 @@ enum Detail<'a> {
 
 /// Scores `current` against `baseline`.
 ///
-/// `score = 1 - prod_f (1 - w_f s_f)` over the eight features (noisy-OR), and
-/// `confidence = (1 - exp(-n_b / min_baseline_events)) (1 - exp(-n_c / min_window_events))`.
+/// `score = 1 - prod_f (1 - w_f s_f)` over the nine features (noisy-OR), and
+/// `confidence = (1 - exp(-n_b / min_baseline_events)) (1 + 1 - exp(-n_c / min_window_events)) / 2`.
 /// Pure and deterministic; allocates only the explanation.
 pub fn score(current: &Profile, baseline: &Profile, config: &ScoringConfig) -> Score {
     let w = &config.weights;
     let history = rates::History::new(current, baseline, config);
-    let cat = |f| Detail::Categorical(divergence::categorical(current, baseline, f, config));
-    let features: [(&'static str, f64, Detail); 8] = [
+    // Categorical features: the larger of distribution rarity and first-seen evidence.
+    let cat = |f| {
+        let mut r = divergence::categorical(current, baseline, f, config);
+        r.score = r.score.max(novelty::novelty(current, baseline, f, config));
+        Detail::Categorical(r)
+    };
+    let features: [(&'static str, f64, Detail); 9] = [
+        (
+            "privileged_action",
+            w.privileged_action,
+            Detail::Categorical(privileged::privileged_action(current, baseline, config)),
+        ),
         ("action", w.action, cat(Categorical::Action)),
         ("service", w.service, cat(Categorical::Service)),
         ("network", w.network, cat(Categorical::Network)),
@@ -233,12 +251,17 @@ pub fn score(current: &Profile, baseline: &Profile, config: &ScoringConfig) -> S
     }
 }
 
-/// `(1 - exp(-n_b / k_b)) (1 - exp(-n_c / k_c))`: 0 without history, near 1 with hundreds
-/// of baseline events and a dozen in the window.
+/// `(1 - exp(-n_b / k_b)) (1 + (1 - exp(-n_c / k_c))) / 2`: 0 without history, near 1
+/// with a hundred baseline events and a few in the window.
+///
+/// The baseline carries most of the weight: one event that is novel against a
+/// well-known history (a first `SetIamPolicy`) is a confident finding, while no window
+/// is trustworthy against three events of history.
 pub fn confidence(baseline_events: u64, window_events: u64, config: &ScoringConfig) -> f64 {
     let factor = |n: u64, k: u64| 1.0 - (-(n as f64) / (k.max(1) as f64)).exp();
     unit(
         factor(baseline_events, config.min_baseline_events)
-            * factor(window_events, config.min_window_events),
+            * (1.0 + factor(window_events, config.min_window_events))
+            / 2.0,
     )
 }

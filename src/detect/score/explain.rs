@@ -9,10 +9,10 @@ const MAX_EXPLAINED: usize = 5;
 /// The strongest features (weighted score at least `min_contribution`, and above 0),
 /// strongest first, ties by feature name, at most five, formatted.
 pub(super) fn top(
-    features: &[(&'static str, f64, Detail<'_>); 8],
+    features: &[(&'static str, f64, Detail<'_>)],
     config: &ScoringConfig,
 ) -> Vec<Contribution> {
-    let mut order = [0usize, 1, 2, 3, 4, 5, 6, 7];
+    let mut order: Vec<usize> = (0..features.len()).collect();
     order.sort_unstable_by(|&a, &b| {
         let (na, sa, _) = features[a];
         let (nb, sb, _) = features[b];

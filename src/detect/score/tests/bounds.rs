@@ -8,8 +8,9 @@ fn confidence_grows_with_evidence() {
     let mut last = -1.0;
     for n in [0, 1, 3, 10, 20, 50, 100, 500, 5000] {
         let c = confidence(n, 20, &config);
+        // Strictly growing until the baseline factor saturates in f64.
         assert!(
-            c > last || (c == 1.0 && last == 1.0),
+            c > last || (c == last && c > 0.999),
             "{n}: {c} after {last}"
         );
         last = c;
