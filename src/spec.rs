@@ -206,7 +206,7 @@ pub struct ScoreSpec {
 }
 
 fn default_threshold() -> f64 {
-    0.8
+    0.7
 }
 fn default_min_confidence() -> f64 {
     0.5

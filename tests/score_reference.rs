@@ -4,6 +4,7 @@
 
 mod common;
 
+use auditflow::detect::privileged::is_privileged;
 use auditflow::detect::profile::{observations, Profile};
 use auditflow::detect::score::{score, ScoringConfig};
 use auditflow::event::AuditEvent;
@@ -18,6 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 const WINDOW: u64 = 300;
 const SLIDE: u64 = 60;
 const BASELINE: u64 = 3 * 3600;
+const HISTORY: u64 = 14 * 86_400;
 
 /// The stamp of an event: the end of its slide granule, in seconds.
 fn stamp(e: &AuditEvent) -> u64 {
@@ -42,13 +44,22 @@ fn reference(events: &[AuditEvent]) -> Vec<(String, u64, u64, u64, u32, u32)> {
             .iter()
             .flat_map(|e| {
                 let s = stamp(e);
-                [s, s + WINDOW, s + WINDOW + BASELINE]
+                [s, s + WINDOW, s + WINDOW + BASELINE, s + WINDOW + HISTORY]
             })
             .collect();
+        // Differential emits when the scored record changes; the record is determined by
+        // the window, the baseline's counts and the score (history only acts via the score).
+        let mut previous = None;
         for t in times {
             let (mut now, mut past) = (Profile::default(), Profile::default());
             for e in &evs {
                 let s = stamp(e);
+                if s + WINDOW <= t && t < s + WINDOW + HISTORY {
+                    past.add_history_hour(e.time_ns.div_euclid(86_400_000_000_000) * 24);
+                    if is_privileged(&e.action) {
+                        past.add_history(&e.action, 1);
+                    }
+                }
                 let target = if s <= t && t < s + WINDOW {
                     &mut now
                 } else if s + WINDOW <= t && t < s + WINDOW + BASELINE {
@@ -61,9 +72,17 @@ fn reference(events: &[AuditEvent]) -> Vec<(String, u64, u64, u64, u32, u32)> {
                 }
             }
             if now.events == 0 {
+                previous = None;
                 continue;
             }
             let s = score(&now, &past, &config);
+            past.privileged_history.clear();
+            past.history_since_hour = None;
+            let key = Some((now.clone(), past.clone(), s.clone()));
+            if key == previous {
+                continue;
+            }
+            previous = key;
             let ppm = |x: f64| (x.clamp(0.0, 1.0) * 1e6).round() as u32;
             out.push((
                 principal.to_string(),

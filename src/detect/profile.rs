@@ -15,6 +15,9 @@ pub enum Span {
     Current,
     /// The baseline before the current window (default: the 24 hours before it).
     Baseline,
+    /// The long history before the current window (default: 14 days), kept only for
+    /// privileged actions: which ones this principal has ever exercised.
+    History,
 }
 
 /// A categorical feature of an event.
@@ -104,6 +107,11 @@ pub struct Profile {
     pub values: BTreeMap<Categorical, BTreeMap<String, u64>>,
     /// Events per hour, keyed by whole hours since the Unix epoch (UTC).
     pub hours: BTreeMap<i64, u64>,
+    /// Privileged actions over the long history ([`Span::History`]), with counts.
+    pub privileged_history: BTreeMap<String, u64>,
+    /// The earliest hour (since the epoch) of the long history: how long the principal has
+    /// been watched.
+    pub history_since_hour: Option<i64>,
 }
 
 impl Profile {
@@ -128,6 +136,19 @@ impl Profile {
                 }
             }
         }
+    }
+
+    /// Records a privileged action seen in the long history.
+    pub fn add_history(&mut self, action: &str, count: u64) {
+        *self
+            .privileged_history
+            .entry(action.to_string())
+            .or_default() += count;
+    }
+
+    /// Records that the principal was active in the long history at `hour`.
+    pub fn add_history_hour(&mut self, hour: i64) {
+        self.history_since_hour = Some(self.history_since_hour.map_or(hour, |h| h.min(hour)));
     }
 
     /// Events per UTC hour of day (0-23).

@@ -65,6 +65,9 @@ pub struct ScoringConfig {
     pub window_secs: u64,
     /// Length of the baseline before the window, seconds (default 86400).
     pub baseline_secs: u64,
+    /// Length of the privileged-action history before the current window, seconds
+    /// (default 14 days).
+    pub history_secs: u64,
     /// Evidence scale of the baseline: confidence factor `1 - exp(-n_b / this)` (default 20).
     pub min_baseline_events: u64,
     /// Evidence scale of the window: confidence factor `1 - exp(-n_c / this)` (default 3).
@@ -95,6 +98,13 @@ pub struct ScoringConfig {
     pub min_contribution: f64,
     /// First-seen values: `-log10` of the binomial tail probability that scores 1.
     pub novelty_scale_decades: f64,
+    /// Privileged-action score of a principal's first privileged action ever (default 1).
+    pub first_privileged: f64,
+    /// ... of a privileged action new to a principal that exercises others (default 0.6).
+    pub new_privileged_kind: f64,
+    /// How long a principal must have been watched before "never before" counts fully
+    /// (default one day).
+    pub history_warmup_secs: u64,
 }
 
 impl Default for ScoringConfig {
@@ -102,6 +112,7 @@ impl Default for ScoringConfig {
         ScoringConfig {
             window_secs: 300,
             baseline_secs: 86_400,
+            history_secs: 14 * 86_400,
             min_baseline_events: 10,
             min_window_events: 2,
             weights: FeatureWeights::default(),
@@ -116,6 +127,9 @@ impl Default for ScoringConfig {
             ratio_prior_strength: 10.0,
             min_contribution: 0.05,
             novelty_scale_decades: 4.0,
+            first_privileged: 1.0,
+            history_warmup_secs: 86_400,
+            new_privileged_kind: 0.6,
         }
     }
 }

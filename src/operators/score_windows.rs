@@ -1,7 +1,8 @@
 //! `score_windows`: each principal's current window scored against its own baseline.
 
 use super::SlidingWindow;
-use crate::detect::profile::{network_of, observations, Observation, Profile, Span};
+use crate::detect::privileged::is_privileged;
+use crate::detect::profile::{network_of, observations, Categorical, Observation, Profile, Span};
 use crate::detect::score::{score, ScoringConfig};
 use crate::event::{AuditEvent, Outcome, PrincipalType};
 use differential_dataflow::VecCollection;
@@ -76,7 +77,8 @@ fn ppm(x: f64) -> u32 {
 }
 
 /// Scores every principal's current window (`window_secs`, sliding with the timestamp
-/// granule) against the baseline of the `baseline_secs` before it, whenever either changes.
+/// granule) against the baseline of the `baseline_secs` before it, whenever either changes;
+/// privileged actions are also remembered over `history_secs` ([`Span::History`]).
 ///
 /// One `reduce` keyed by principal over the observations of both spans, built with
 /// [`SlidingWindow`] temporal filters; the scorer is [`crate::detect::score::score`].
@@ -94,6 +96,7 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
         config: ScoringConfig,
     ) -> VecCollection<'s, u64, (String, ScoredWindow), isize> {
         let (window, baseline) = (config.window_secs, config.baseline_secs);
+        let history_secs = config.history_secs;
         let current = self
             .clone()
             .flat_map(|event| {
@@ -118,6 +121,7 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
             })
             .sliding_window(0, window);
         let history = self
+            .clone()
             .flat_map(|event| {
                 let principal = event.principal.clone();
                 observations(&event)
@@ -125,9 +129,28 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                     .map(move |o| (principal.clone(), ScoreInput::Observed(Span::Baseline, o)))
             })
             .sliding_window(window, baseline);
-        current
-            .concat(history)
-            .reduce_named("ScoreWindows", move |_principal, inputs, output| {
+        // The long history keeps privileged actions (rare) and one marker per active day
+        // (they consolidate), so weeks of it stay cheap.
+        let privileged = self
+            .flat_map(|event| {
+                let day = event.time_ns.div_euclid(86_400_000_000_000) * 24;
+                let marker = (
+                    event.principal.clone(),
+                    ScoreInput::Observed(Span::History, Observation::Hour(day)),
+                );
+                let action = is_privileged(&event.action).then(|| {
+                    let observed = Observation::Value(Categorical::Action, event.action);
+                    (
+                        event.principal,
+                        ScoreInput::Observed(Span::History, observed),
+                    )
+                });
+                std::iter::once(marker).chain(action)
+            })
+            .sliding_window(window, history_secs);
+        current.concat(history).concat(privileged).reduce_named(
+            "ScoreWindows",
+            move |_principal, inputs, output| {
                 let mut now = Profile::default();
                 let mut past = Profile::default();
                 let mut evidence = Vec::new();
@@ -136,6 +159,13 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                     match input {
                         ScoreInput::Observed(Span::Current, o) => now.add(o, count),
                         ScoreInput::Observed(Span::Baseline, o) => past.add(o, count),
+                        ScoreInput::Observed(Span::History, Observation::Value(_, action)) => {
+                            past.add_history(action, count)
+                        }
+                        ScoreInput::Observed(Span::History, Observation::Hour(h)) => {
+                            past.add_history_hour(*h)
+                        }
+                        ScoreInput::Observed(Span::History, _) => {}
                         ScoreInput::Evidence(e) => evidence.push(e),
                     }
                 }
@@ -167,7 +197,8 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                     },
                     1,
                 ));
-            })
+            },
+        )
     }
 }
 

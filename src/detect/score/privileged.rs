@@ -9,9 +9,15 @@ use super::ScoringConfig;
 use crate::detect::privileged::is_privileged;
 use crate::detect::profile::{Categorical, Profile};
 
-/// Scores the window's privileged actions. The reference probability is `common_share`:
-/// a privileged action that makes up a few percent of the principal's own history is
-/// routine for it; one it has never done scores 1.
+/// Scores the window's privileged actions; the score is that of the most surprising one.
+///
+/// The principal's privileged history is the long history ([`Profile::privileged_history`])
+/// together with the baseline's privileged actions:
+/// - never exercised any privilege: a privileged action scores `first_privileged` (1);
+/// - exercises privileges, but never this action: `new_privileged_kind` (0.6);
+/// - both scaled by how long the principal has been watched, over `history_warmup_secs`;
+/// - has done this action before: its rarity in the 24-hour baseline against
+///   `common_share`, halved when the long history knows it (a habit seen less than daily).
 pub(super) fn privileged_action<'a>(
     current: &'a Profile,
     baseline: &'a Profile,
@@ -29,9 +35,22 @@ pub(super) fn privileged_action<'a>(
             baseline_top = Some((v.as_str(), c));
         }
     }
+    let history = &baseline.privileged_history;
+    // "Never before" is only as strong as how long the principal has been watched.
+    let now_hour = current.hours.keys().next_back().copied();
+    let watched = match (
+        now_hour,
+        baseline
+            .history_since_hour
+            .or(baseline.hours.keys().next().copied()),
+    ) {
+        (Some(now), Some(since)) => now.saturating_sub(since).max(0) as f64 * 3600.0,
+        _ => 0.0,
+    };
+    let warmed = (watched / config.history_warmup_secs.max(1) as f64).min(1.0);
+    let exercises_privileges = baseline_top.is_some() || history.values().any(|&c| c > 0);
     let alpha = config.novelty_prior.max(1e-9) + f1;
     let denom = n + alpha;
-    let p_new = alpha / denom / (1.0 + f1);
     let (mut score, mut total, mut top, mut others) = (0.0f64, 0.0f64, None, 0u64);
     for (v, &c) in current
         .values
@@ -44,8 +63,21 @@ pub(super) fn privileged_action<'a>(
             continue;
         }
         let b = base.and_then(|m| m.get(v)).map_or(0.0, |&b| b as f64);
-        let p = if b > 0.0 { b / denom } else { p_new };
-        let r = rarity(p, config.common_share, config.surprise_scale_bits);
+        let known_long = history.get(v).is_some_and(|&h| h > 0);
+        let r = if b > 0.0 {
+            let r = rarity(b / denom, config.common_share, config.surprise_scale_bits);
+            if known_long {
+                r / 2.0
+            } else {
+                r
+            }
+        } else if known_long {
+            config.new_privileged_kind / 2.0
+        } else if exercises_privileges {
+            config.new_privileged_kind * warmed
+        } else {
+            config.first_privileged * warmed
+        };
         if r >= 0.5 {
             others += 1;
         }
@@ -72,6 +104,7 @@ mod tests {
 
     fn profile(actions: &[(&str, u64)]) -> Profile {
         let mut p = Profile::default();
+        p.add(&Observation::Hour(0), 1);
         for (a, c) in actions {
             p.add(&Observation::Value(Categorical::Action, a.to_string()), *c);
         }
@@ -81,14 +114,36 @@ mod tests {
     #[test]
     fn novel_privileged_action_scores_high_routine_one_does_not() {
         let config = ScoringConfig::default();
-        let base = profile(&[("storage.objects.get", 300), ("SetIamPolicy", 40)]);
+        let mut base = profile(&[("storage.objects.get", 300), ("SetIamPolicy", 40)]);
+        base.add_history_hour(-48);
         let novel = profile(&[
             ("storage.objects.get", 9),
             ("google.iam.admin.v1.CreateServiceAccountKey", 1),
         ]);
-        assert!(privileged_action(&novel, &base, &config).score > 0.9);
+        assert_eq!(
+            privileged_action(&novel, &base, &config).score,
+            config.new_privileged_kind
+        );
         let routine = profile(&[("SetIamPolicy", 1)]);
         assert_eq!(privileged_action(&routine, &base, &config).score, 0.0);
+        // A non-admin's first privileged action, an admin's new kind, a known habit.
+        let mut reader = profile(&[("storage.objects.get", 300)]);
+        reader.add_history_hour(-48);
+        // Without any history, "first ever" means nothing.
+        let cold =
+            privileged_action(&profile(&[("SetIamPolicy", 1)]), &profile(&[]), &config).score;
+        assert_eq!(cold, 0.0);
+        let first = privileged_action(&profile(&[("SetIamPolicy", 1)]), &reader, &config).score;
+        let mut admin = reader.clone();
+        admin.add_history("google.iam.admin.v1.CreateRole", 3);
+        let new_kind = privileged_action(&profile(&[("SetIamPolicy", 1)]), &admin, &config).score;
+        admin.add_history("SetIamPolicy", 2);
+        let habit = privileged_action(&profile(&[("SetIamPolicy", 1)]), &admin, &config).score;
+        assert!(
+            first > new_kind && new_kind > habit,
+            "{first} {new_kind} {habit}"
+        );
+        assert_eq!(first, 1.0);
         let plain = profile(&[("storage.buckets.list", 5)]);
         assert_eq!(privileged_action(&plain, &base, &config).score, 0.0);
     }
