@@ -59,9 +59,17 @@ pub fn run_demo(options: DemoOptions) -> Result<DemoReport> {
     let spec = demo_spec(&options);
     let input = plan_source(&spec.source)?;
     let labels: Vec<Label> = match &input {
+        // Incident ids restart per family: qualify them so the families' incidents stay apart.
         InputPlan::Generator(configs) => configs
             .iter()
-            .flat_map(|c| all(c).filter_map(|r| r.label))
+            .flat_map(|c| {
+                all(c).filter_map(move |r| {
+                    r.label.map(|mut l| {
+                        l.incident = format!("{}-{}", c.format, l.incident);
+                        l
+                    })
+                })
+            })
             .collect(),
         InputPlan::Files(_) => Vec::new(),
     };
