@@ -4,14 +4,16 @@ use super::{execute, ingest_events, Execution, InputPlan, RunSummary};
 use crate::detect::alert::{Alert, AlertEpisodes};
 use crate::detect::score::ScoringConfig;
 use crate::event::time::format_rfc3339_secs;
-use crate::operators::{CollectOrdered, ScoreWindows};
+use crate::operators::{CollectOrdered, ScoreWindows, ScoredWindow};
 use crate::sink::{SharedOutput, Target};
 use crate::source::ingest::{IngestConfig, IngestCounters};
 use crate::spec::Spec;
 use crate::Result;
+use differential_dataflow::AsCollection;
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+use timely::dataflow::operators::vec::{Filter, Map};
 
 /// How alerts are shown on a terminal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,47 +137,59 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
             let window = windows.window;
             worker.dataflow::<u64, _, _>(move |scope| {
                 let mut episodes = AlertEpisodes::new(window, threshold, min_confidence);
-                ingest_events(scope, units, config, counters, Some(dead_out), late_out)
-                    .score_windows(scoring)
-                    .collect_ordered("ScoreSink", move |end, changes| {
-                        let mut report = collected.lock().unwrap_or_else(|p| p.into_inner());
-                        let mut alerts = Vec::new();
-                        let mut scores = Vec::new();
-                        for ((principal, scored), diff) in changes {
-                            if diff <= 0 {
-                                continue;
-                            }
-                            report.windows_scored += 1;
+                // Each scored window's insertion (retractions are of no use to the sinks),
+                // prepared on the worker that scored it: the score line rendered, and the
+                // window itself kept only if it can raise an alert. Worker 0 then only
+                // orders, offers and writes.
+                let firing = AlertEpisodes::new(window, threshold, min_confidence);
+                let render = scores_out.is_some() || collect;
+                let scored =
+                    ingest_events(scope, units, config, counters, Some(dead_out), late_out)
+                        .score_windows(scoring)
+                        .inner
+                        .filter(|(_, _, diff)| *diff > 0)
+                        .map(move |((principal, scored), end, diff)| {
+                            let line = if render {
+                                score_line(&principal, end, window, &scored)
+                            } else {
+                                String::new()
+                            };
+                            let fires = firing.fires(&scored).then_some(scored);
+                            ((principal, fires, line), end, diff)
+                        })
+                        .as_collection();
+                scored.collect_ordered("ScoreSink", move |end, changes| {
+                    let mut report = collected.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut alerts = Vec::new();
+                    let mut lines = String::new();
+                    for ((principal, fires, line), diff) in changes {
+                        if diff <= 0 {
+                            continue;
+                        }
+                        report.windows_scored += 1;
+                        if let Some(scored) = fires {
                             if let Some(alert) = episodes.offer(&principal, end, &scored) {
                                 alerts.push(alert);
                             }
-                            if scores_out.is_some() || collect {
-                                scores.push(ScoreRecord {
-                                    window_start: format_rfc3339_secs(
-                                        end.saturating_sub(window) as i64
-                                    ),
-                                    window_end: format_rfc3339_secs(end as i64),
-                                    window_end_secs: end,
-                                    principal,
-                                    score: scored.score_ppm as f64 / 1e6,
-                                    confidence: scored.confidence_ppm as f64 / 1e6,
-                                    window_events: scored.window_events,
-                                    baseline_events: scored.baseline_events,
-                                });
-                            }
-                        }
-                        report.alerts_emitted += alerts.len() as u64;
-                        if let Some(out) = &alerts_out {
-                            write_alerts(out, &alerts, style);
-                        }
-                        if let Some(out) = &scores_out {
-                            super::write_json_lines(out, scores.iter().map(|s| (s, 1)).collect());
                         }
                         if collect {
-                            report.alerts.extend(alerts);
-                            report.scores.extend(scores);
+                            let record = serde_json::from_str::<ScoreRecord>(&line)
+                                .expect("a score line parses back");
+                            report.scores.push(record);
                         }
-                    });
+                        lines.push_str(&line);
+                    }
+                    report.alerts_emitted += alerts.len() as u64;
+                    if let Some(out) = &alerts_out {
+                        write_alerts(out, &alerts, style);
+                    }
+                    if let Some(out) = &scores_out {
+                        out.write_with(|w| w.write_all(lines.as_bytes()));
+                    }
+                    if collect {
+                        report.alerts.extend(alerts);
+                    }
+                });
             });
             error.map_or(Ok(()), Err)
         })?;
@@ -187,6 +201,23 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     let mut report = std::mem::take(&mut *collected.lock().unwrap_or_else(|p| p.into_inner()));
     report.summary = RunSummary::from_counters(&counters, start.elapsed());
     Ok(report)
+}
+
+/// One scored window as a line of the scores sink (JSON and a newline).
+fn score_line(principal: &str, end: u64, window: u64, scored: &ScoredWindow) -> String {
+    let record = ScoreRecord {
+        principal: principal.to_string(),
+        window_start: format_rfc3339_secs(end.saturating_sub(window) as i64),
+        window_end: format_rfc3339_secs(end as i64),
+        window_end_secs: end,
+        score: scored.score_ppm as f64 / 1e6,
+        confidence: scored.confidence_ppm as f64 / 1e6,
+        window_events: scored.window_events,
+        baseline_events: scored.baseline_events,
+    };
+    let mut line = serde_json::to_string(&record).expect("a score record serializes");
+    line.push('\n');
+    line
 }
 
 fn write_alerts(out: &SharedOutput, alerts: &[Alert], style: AlertStyle) {
