@@ -119,12 +119,13 @@ impl Profile {
     pub fn add(&mut self, observation: &Observation, count: u64) {
         match observation {
             Observation::Value(feature, value) => {
-                *self
-                    .values
-                    .entry(*feature)
-                    .or_default()
-                    .entry(value.clone())
-                    .or_default() += count;
+                let counts = self.values.entry(*feature).or_default();
+                match counts.get_mut(value.as_str()) {
+                    Some(n) => *n += count,
+                    None => {
+                        counts.insert(value.clone(), count);
+                    }
+                }
             }
             Observation::Hour(h) => *self.hours.entry(*h).or_default() += count,
             Observation::Outcome(outcome) => {
