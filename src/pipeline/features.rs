@@ -46,6 +46,8 @@ pub fn run_features(options: FeaturesOptions) -> Result<RunSummary> {
         options.chunk_bytes,
     )?));
     let counters = Arc::new(IngestCounters::default());
+    let progress = (options.out != Target::Stdout)
+        .then(|| super::progress::Progress::start(counters.clone(), plan.total_bytes()));
     let mut out = options.out.open()?;
     writeln!(out.writer(), "{FEATURES_HEADER}")
         .map_err(|e| crate::Error::io("cannot write", "features", e))?;
@@ -95,6 +97,7 @@ pub fn run_features(options: FeaturesOptions) -> Result<RunSummary> {
         });
         error.map_or(Ok(()), Err)
     })?;
+    drop(progress);
     rows.finish()?;
     dead.finish()?;
     Ok(RunSummary::from_counters(&counters, start.elapsed()))

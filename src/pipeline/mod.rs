@@ -3,6 +3,7 @@
 
 pub mod features;
 pub mod plan;
+pub mod progress;
 pub mod run;
 
 use crate::event::AuditEvent;
@@ -51,6 +52,21 @@ pub enum InputPlan {
 }
 
 impl InputPlan {
+    /// Total bytes of the planned files (0 for stdin and the generator).
+    pub fn total_bytes(&self) -> u64 {
+        match self {
+            InputPlan::Files(plan) => plan
+                .iter()
+                .map(|unit| match unit {
+                    FileUnitPlan::Lines { start, end, .. } => end - start,
+                    FileUnitPlan::Whole { path } => std::fs::metadata(path).map_or(0, |m| m.len()),
+                    FileUnitPlan::Stdin => 0,
+                })
+                .sum(),
+            InputPlan::Generator(_) => 0,
+        }
+    }
+
     /// Opens the units worker `index` of `peers` owns: every `peers`-th unit.
     pub fn open_units(
         &self,

@@ -11,6 +11,7 @@ use crate::spec::Spec;
 use crate::Result;
 use differential_dataflow::AsCollection;
 use serde::Serialize;
+use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use timely::dataflow::operators::vec::{Filter, Map};
@@ -109,6 +110,11 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     let dead_out = SharedOutput::new(options.dead_letter.open()?, "dead-letter output");
     let collected = Arc::new(Mutex::new(RunReport::default()));
     let counters = Arc::new(IngestCounters::default());
+    // The progress line shares the terminal only when alerts are not being printed on it.
+    let alerts_on_terminal =
+        options.alerts == Some(Target::Stdout) && std::io::stdout().is_terminal();
+    let progress = (!alerts_on_terminal)
+        .then(|| super::progress::Progress::start(counters.clone(), options.input.total_bytes()));
     let plan = Arc::new(options.input);
     let max_record = options.spec.source.max_record_bytes;
     let (threshold, min_confidence) = (
@@ -194,6 +200,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
             error.map_or(Ok(()), Err)
         })?;
     }
+    drop(progress);
     for out in [alerts_out, scores_out, late_out].into_iter().flatten() {
         out.finish()?;
     }
