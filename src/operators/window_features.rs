@@ -31,7 +31,9 @@
 //!   benchmark's 616,000 rows of a few values each it is below `10^-12`. Counts of events and
 //!   failures do not depend on hashes at all.
 
-use crate::event::AuditEvent;
+use crate::event::{AuditEvent, Position};
+use crate::parse::{check_size, gcp, parse_record, Format, ParseError, DEFAULT_MAX_RECORD_BYTES};
+use crate::source::ingest::EventTime;
 use differential_dataflow::{AsCollection, VecCollection};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -92,7 +94,97 @@ pub trait WindowFeatures<'s> {
     ) -> VecCollection<'s, u64, ((String, u64), FeatureRow), isize>;
 }
 
+/// The fields of one event the stage-1 features read: time, principal, and the hashed
+/// method, caller IP and service with whether the call failed. Decoding straight into it
+/// ([`FeatureEvent::decode`]) skips the owned strings of a full [`AuditEvent`].
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct FeatureEvent {
+    /// Event time, nanoseconds since the Unix epoch (UTC).
+    pub time_ns: i64,
+    /// Who acted.
+    pub principal: String,
+    /// Hash of the action (method).
+    pub action: u64,
+    /// Hash of the source IP.
+    pub source_ip: u64,
+    /// Hash of the service.
+    pub service: u64,
+    /// The call did not succeed.
+    pub failed: bool,
+}
+
+impl FeatureEvent {
+    /// The feature fields of an event, hashing its strings.
+    pub fn new(
+        time_ns: i64,
+        principal: String,
+        action: &str,
+        source_ip: &str,
+        service: &str,
+        failed: bool,
+    ) -> Self {
+        FeatureEvent {
+            time_ns,
+            principal,
+            action: hash_str(action),
+            source_ip: hash_str(source_ip),
+            service: hash_str(service),
+            failed,
+        }
+    }
+
+    /// Decodes one record as [`parse_record`] does, keeping only the feature fields. GCP
+    /// records are read through the GCP parser's own field mapping without copying strings;
+    /// other formats go through the full parse.
+    pub fn decode(format: Format, raw: &[u8], position: &Position) -> Result<Self, ParseError> {
+        match format {
+            Format::Gcp => {
+                check_size(raw, DEFAULT_MAX_RECORD_BYTES)?;
+                gcp::with_gcp_fields(raw, |f| {
+                    FeatureEvent::new(
+                        f.time_ns,
+                        f.principal.to_owned(),
+                        f.action,
+                        f.source_ip,
+                        f.service,
+                        gcp::outcome(f.code).is_failed(),
+                    )
+                })
+            }
+            _ => parse_record(format, raw, position).map(FeatureEvent::from),
+        }
+    }
+}
+
+impl From<AuditEvent> for FeatureEvent {
+    fn from(event: AuditEvent) -> Self {
+        FeatureEvent::new(
+            event.time_ns,
+            event.principal,
+            &event.action,
+            &event.source_ip,
+            &event.service,
+            event.outcome.is_failed(),
+        )
+    }
+}
+
+impl EventTime for FeatureEvent {
+    fn time_ns(&self) -> i64 {
+        self.time_ns
+    }
+}
+
 impl<'s> WindowFeatures<'s> for VecCollection<'s, u64, AuditEvent, isize> {
+    fn window_features(
+        self,
+        window_secs: u64,
+    ) -> VecCollection<'s, u64, ((String, u64), FeatureRow), isize> {
+        self.map(FeatureEvent::from).window_features(window_secs)
+    }
+}
+
+impl<'s> WindowFeatures<'s> for VecCollection<'s, u64, FeatureEvent, isize> {
     fn window_features(
         self,
         window_secs: u64,
@@ -104,12 +196,7 @@ impl<'s> WindowFeatures<'s> for VecCollection<'s, u64, AuditEvent, isize> {
             .flat_map(move |(event, time, diff)| {
                 let secs = event.time_ns.div_euclid(1_000_000_000).max(0) as u64;
                 let principal = hash_str(&event.principal);
-                let facts = (
-                    hash_str(&event.action),
-                    hash_str(&event.source_ip),
-                    hash_str(&event.service),
-                    event.outcome.is_failed(),
-                );
+                let facts = (event.action, event.source_ip, event.service, event.failed);
                 let fact = Extracted::Fact(
                     ((principal, secs / window_secs * window_secs), facts),
                     time,

@@ -1,6 +1,7 @@
 //! `auditflow features`: the stage-1 per-principal window rows as CSV.
 
-use super::{execute, ingest_events, Execution, InputPlan, RunSummary};
+use super::{execute, ingest_events_with, Execution, InputPlan, RunSummary};
+use crate::operators::window_features::FeatureEvent;
 use crate::operators::{CollectOrdered, WindowFeatures};
 use crate::parse::Format;
 use crate::sink::{SharedOutput, Target};
@@ -70,28 +71,36 @@ pub fn run_features(options: FeaturesOptions) -> Result<RunSummary> {
         let (dead, counters) = (dead_w.clone(), counters_w.clone());
         let config = config.clone();
         worker.dataflow::<u64, _, _>(move |scope| {
-            ingest_events(scope, units, config, counters, Some(dead), None)
-                .window_features(window)
-                .collect_ordered("FeaturesSink", move |_time, changes| {
-                    rows.write_with(|w| {
-                        for (((principal, window_start), row), diff) in changes {
-                            if diff > 0 {
-                                writeln!(
-                                    w,
-                                    "{},{},{},{},{},{},{}",
-                                    csv_field(&principal),
-                                    window_start,
-                                    row.n_events,
-                                    row.n_methods,
-                                    row.n_ips,
-                                    row.n_failed,
-                                    row.n_services
-                                )?;
-                            }
+            ingest_events_with(
+                scope,
+                units,
+                config,
+                counters,
+                Some(dead),
+                None,
+                FeatureEvent::decode,
+            )
+            .window_features(window)
+            .collect_ordered("FeaturesSink", move |_time, changes| {
+                rows.write_with(|w| {
+                    for (((principal, window_start), row), diff) in changes {
+                        if diff > 0 {
+                            writeln!(
+                                w,
+                                "{},{},{},{},{},{},{}",
+                                csv_field(&principal),
+                                window_start,
+                                row.n_events,
+                                row.n_methods,
+                                row.n_ips,
+                                row.n_failed,
+                                row.n_services
+                            )?;
                         }
-                        Ok(())
-                    });
+                    }
+                    Ok(())
                 });
+            });
         });
         error.map_or(Ok(()), Err)
     })?;
