@@ -2,9 +2,10 @@
 //!
 //! # Design
 //!
-//! Each event becomes one update `((principal hash, window start), Facts)` where
-//! [`Facts`] holds 64-bit hashes of the event's method, caller IP and service and whether it
-//! failed. One differential `reduce` keyed by `(principal hash, window start)` maintains the
+//! Each event ([`FeatureEvent`]: decoded straight from the record by
+//! [`FeatureEvent::decode`], or projected from an [`AuditEvent`]) becomes one update
+//! `((principal hash, window start), Facts)` where `Facts` holds 64-bit hashes of the
+//! event's method, caller IP and service and whether it failed. One differential `reduce` keyed by `(principal hash, window start)` maintains the
 //! row of every window: `n_events` and `n_failed` are sums of multiplicities, the distinct
 //! counts are the numbers of distinct hashes among the key's values. Fixed-size `u64`
 //! keys and values make the arrangement's sorts and merges plain integer compares and copies
