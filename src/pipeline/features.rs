@@ -56,7 +56,9 @@ pub fn run_features(options: FeaturesOptions) -> Result<RunSummary> {
         format: options.format,
         lateness_ns: options.lateness_secs as i64 * 1_000_000_000,
         granule_secs: options.window_secs,
-        batch: 8192,
+        // Up to a whole 32 MiB chunk (~25k GCP lines) per activation: fewer, larger batches
+        // into the arrangement cut CPU ~20% on the 1M benchmark for ~100 MiB more peak RSS.
+        batch: 32768,
     };
     let window = options.window_secs;
     let max_record = options.max_record_bytes;
