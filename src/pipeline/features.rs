@@ -1,6 +1,7 @@
 //! `auditflow features`: the stage-1 per-principal window rows as CSV.
 
-use super::{execute, ingest_events, Execution, InputPlan, RunSummary};
+use super::{execute, ingest_events_with, Execution, InputPlan, RunSummary};
+use crate::operators::window_features::FeatureEvent;
 use crate::operators::{CollectOrdered, WindowFeatures};
 use crate::parse::Format;
 use crate::sink::{SharedOutput, Target};
@@ -57,7 +58,9 @@ pub fn run_features(options: FeaturesOptions) -> Result<RunSummary> {
         format: options.format,
         lateness_ns: options.lateness_secs as i64 * 1_000_000_000,
         granule_secs: options.window_secs,
-        batch: 8192,
+        // Up to a whole 32 MiB chunk (~25k GCP lines) per activation: fewer, larger batches
+        // into the arrangement cut CPU ~20% on the 1M benchmark for ~100 MiB more peak RSS.
+        batch: 32768,
     };
     let window = options.window_secs;
     let max_record = options.max_record_bytes;
@@ -72,28 +75,36 @@ pub fn run_features(options: FeaturesOptions) -> Result<RunSummary> {
         let (dead, counters) = (dead_w.clone(), counters_w.clone());
         let config = config.clone();
         worker.dataflow::<u64, _, _>(move |scope| {
-            ingest_events(scope, units, config, counters, Some(dead), None)
-                .window_features(window)
-                .collect_ordered("FeaturesSink", move |_time, changes| {
-                    rows.write_with(|w| {
-                        for (((principal, window_start), row), diff) in changes {
-                            if diff > 0 {
-                                writeln!(
-                                    w,
-                                    "{},{},{},{},{},{},{}",
-                                    csv_field(&principal),
-                                    window_start,
-                                    row.n_events,
-                                    row.n_methods,
-                                    row.n_ips,
-                                    row.n_failed,
-                                    row.n_services
-                                )?;
-                            }
+            ingest_events_with(
+                scope,
+                units,
+                config,
+                counters,
+                Some(dead),
+                None,
+                FeatureEvent::decode,
+            )
+            .window_features(window)
+            .collect_ordered("FeaturesSink", move |_time, changes| {
+                rows.write_with(|w| {
+                    for (((principal, window_start), row), diff) in changes {
+                        if diff > 0 {
+                            writeln!(
+                                w,
+                                "{},{},{},{},{},{},{}",
+                                csv_field(&principal),
+                                window_start,
+                                row.n_events,
+                                row.n_methods,
+                                row.n_ips,
+                                row.n_failed,
+                                row.n_services
+                            )?;
                         }
-                        Ok(())
-                    });
+                    }
+                    Ok(())
                 });
+            });
         });
         error.map_or(Ok(()), Err)
     })?;

@@ -10,7 +10,7 @@ use crate::event::AuditEvent;
 use crate::parse::DeadLetter;
 use crate::sink::SharedOutput;
 use crate::source::file::{FileUnitPlan, LineChunk};
-use crate::source::ingest::{ingest, IngestConfig, IngestCounters, Ingested};
+use crate::source::ingest::{ingest_with, EventTime, IngestConfig, IngestCounters, Ingested};
 use crate::source::Unit;
 use crate::{Error, Result};
 use differential_dataflow::{AsCollection, VecCollection};
@@ -155,15 +155,46 @@ pub fn ingest_events<'s>(
     dead_letters: Option<SharedOutput>,
     late: Option<SharedOutput>,
 ) -> VecCollection<'s, u64, AuditEvent, isize> {
+    ingest_events_with(
+        scope,
+        units,
+        config,
+        counters,
+        dead_letters,
+        late,
+        crate::parse::parse_record,
+    )
+}
+
+/// [`ingest_events`] with another decoder (see [`crate::source::ingest::ingest_with`]).
+pub fn ingest_events_with<'s, E, D>(
+    scope: Scope<'s, u64>,
+    units: Vec<Box<dyn Unit>>,
+    config: IngestConfig,
+    counters: Arc<IngestCounters>,
+    dead_letters: Option<SharedOutput>,
+    late: Option<SharedOutput>,
+    decode: D,
+) -> VecCollection<'s, u64, E, isize>
+where
+    E: EventTime + timely::ExchangeData + Ord + Clone,
+    D: FnMut(
+            crate::parse::Format,
+            &[u8],
+            &crate::event::Position,
+        ) -> Result<E, crate::parse::ParseError>
+        + 'static,
+{
     use crate::operators::CollectOrdered;
-    let mut parts = ingest(scope, units, config, counters).partition(3, |(item, time)| {
-        let part = match item {
-            Ingested::Event(_) => 0,
-            Ingested::Dead(_) => 1,
-            Ingested::Late(_) => 2,
-        };
-        (part, (item, time))
-    });
+    let mut parts =
+        ingest_with(scope, units, config, counters, decode).partition(3, |(item, time)| {
+            let part = match item {
+                Ingested::Event(_) => 0,
+                Ingested::Dead(_) => 1,
+                Ingested::Late(_) => 2,
+            };
+            (part, (item, time))
+        });
     let late_stream = parts.pop().expect("three parts");
     let dead_stream = parts.pop().expect("three parts");
     let events = parts.pop().expect("three parts");
@@ -179,7 +210,7 @@ pub fn ingest_events<'s>(
             write_json_lines(&out, letters);
         });
     }
-    let late_events: VecCollection<'s, u64, AuditEvent, isize> = late_stream
+    let late_events: VecCollection<'s, u64, E, isize> = late_stream
         .flat_map(|(item, t)| match item {
             Ingested::Late(e) => Some((e, t, 1)),
             _ => None,

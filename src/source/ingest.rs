@@ -8,7 +8,7 @@
 //! in its window before the window's results are released: results are final when emitted.
 
 use super::{RecordSink, Unit};
-use crate::event::AuditEvent;
+use crate::event::{AuditEvent, Position};
 use crate::parse::{parse_record, DeadLetter, Format};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -17,15 +17,28 @@ use std::sync::Arc;
 use timely::dataflow::operators::generic::operator::source;
 use timely::dataflow::{Scope, StreamVec};
 
-/// What the ingest operator produces for each record.
+/// What the ingest operator produces for each record: by default full [`AuditEvent`]s;
+/// pipelines that need fewer fields decode leaner events (see [`ingest_with`]).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Ingested {
+pub enum Ingested<E = AuditEvent> {
     /// A parsed, on-time event.
-    Event(AuditEvent),
+    Event(E),
     /// A record that could not be parsed.
     Dead(DeadLetter),
     /// A parsed event older than its unit's watermark minus the allowed lateness.
-    Late(AuditEvent),
+    Late(E),
+}
+
+/// An event with an event time, as the ingest operator needs it for lateness and stamping.
+pub trait EventTime {
+    /// Event time, nanoseconds since the Unix epoch (UTC).
+    fn time_ns(&self) -> i64;
+}
+
+impl EventTime for AuditEvent {
+    fn time_ns(&self) -> i64 {
+        self.time_ns
+    }
 }
 
 /// How the ingest operator reads and stamps records.
@@ -89,6 +102,23 @@ pub fn ingest<'s>(
     config: IngestConfig,
     counters: Arc<IngestCounters>,
 ) -> StreamVec<'s, u64, (Ingested, u64)> {
+    ingest_with(scope, units, config, counters, parse_record)
+}
+
+/// [`ingest`] with another decoder: `decode(format, raw, position)` turns a record into an
+/// event of type `E` (normally a projection of what [`parse_record`] reads, through the
+/// same parser), or a [`crate::parse::ParseError`] that becomes a dead letter.
+pub fn ingest_with<'s, E, D>(
+    scope: Scope<'s, u64>,
+    units: Vec<Box<dyn Unit>>,
+    config: IngestConfig,
+    counters: Arc<IngestCounters>,
+    mut decode: D,
+) -> StreamVec<'s, u64, (Ingested<E>, u64)>
+where
+    E: EventTime + 'static,
+    D: FnMut(Format, &[u8], &Position) -> Result<E, crate::parse::ParseError> + 'static,
+{
     source(scope, "Ingest", move |capability, info| {
         let activator = scope.activator_for(info.address);
         let mut cap = Some(capability);
@@ -102,7 +132,7 @@ pub fn ingest<'s>(
             .collect();
         let granule = config.granule_secs;
         let lateness = config.lateness_ns;
-        let mut staged: BTreeMap<u64, Vec<(Ingested, u64)>> = BTreeMap::new();
+        let mut staged: BTreeMap<u64, Vec<(Ingested<E>, u64)>> = BTreeMap::new();
         move |output| {
             let Some(current) = cap.as_mut() else { return };
             // Read from the unit furthest behind in event time (unstarted units first), so
@@ -121,7 +151,7 @@ pub fn ingest<'s>(
                 let mut sink = |position, record: Result<&[u8], _>| {
                     n_records += 1;
                     let (parsed, raw) = match record {
-                        Ok(raw) => (parse_record(config.format, raw, &position), raw),
+                        Ok(raw) => (decode(config.format, raw, &position), raw),
                         Err(e) => (Err(e), &[][..]),
                     };
                     let item = match parsed {
@@ -129,7 +159,7 @@ pub fn ingest<'s>(
                             n_dead += 1;
                             (Ingested::Dead(DeadLetter::new(e, position, raw)), floor)
                         }
-                        Ok(event) if event.time_ns < 0 => {
+                        Ok(event) if event.time_ns() < 0 => {
                             n_dead += 1;
                             let reason = "event time before 1970-01-01";
                             (
@@ -138,15 +168,15 @@ pub fn ingest<'s>(
                             )
                         }
                         Ok(event) => match *watermark {
-                            Some(w) if event.time_ns < w - lateness => {
+                            Some(w) if event.time_ns() < w - lateness => {
                                 n_late += 1;
                                 (Ingested::Late(event), floor)
                             }
                             _ => {
                                 n_ok += 1;
-                                *watermark =
-                                    Some(watermark.map_or(event.time_ns, |w| w.max(event.time_ns)));
-                                let t = stamp(event.time_ns, granule).max(floor);
+                                let time_ns = event.time_ns();
+                                *watermark = Some(watermark.map_or(time_ns, |w| w.max(time_ns)));
+                                let t = stamp(time_ns, granule).max(floor);
                                 (Ingested::Event(event), t)
                             }
                         },
