@@ -95,7 +95,7 @@ pub fn network_of(ip: &str) -> String {
 }
 
 /// What a principal did over one span, as counts.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Profile {
     /// Number of events.
     pub events: u64,
