@@ -16,7 +16,7 @@ pub const MAX_EVIDENCE: usize = 10;
 pub enum ScoreInput {
     /// One observation of one event, in the current window or the baseline.
     Observed(Span, Observation),
-    /// An event of the current window, kept to cite as evidence.
+    /// An event of the current window: its observations, and what to cite it by.
     Evidence(EvidenceRef),
     /// The principal's baseline and long history, folded (refreshed hourly).
     Past(Profile),
@@ -31,6 +31,8 @@ pub struct EvidenceRef {
     pub event_id: String,
     /// Action.
     pub action: String,
+    /// Service.
+    pub service: String,
     /// Source network.
     pub network: String,
     /// User agent.
@@ -99,6 +101,19 @@ pub trait ScoreWindows<'s> {
 /// Seconds between refreshes of the baseline and the long history.
 pub const REFRESH_SECS: u64 = 3600;
 
+impl EvidenceRef {
+    /// Adds this event's observations (those of [`observations`]) to a profile.
+    fn add_to(&self, profile: &mut Profile, count: u64) {
+        profile.add_value(Categorical::Action, &self.action, count);
+        profile.add_value(Categorical::Service, &self.service, count);
+        profile.add_value(Categorical::Network, &self.network, count);
+        profile.add_value(Categorical::UserAgent, &self.user_agent, count);
+        let hour = self.time_ns.div_euclid(3_600_000_000_000);
+        profile.add(&Observation::Hour(hour), count);
+        profile.add(&Observation::Outcome(self.outcome), count);
+    }
+}
+
 impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
     fn score_windows(
         self,
@@ -106,27 +121,21 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
     ) -> VecCollection<'s, u64, (String, ScoredWindow), isize> {
         let (window, baseline) = (config.window_secs, config.baseline_secs);
         let history_secs = config.history_secs;
+        // One record per event of the window: its observations are derived from it.
         let current = self
             .clone()
-            .flat_map(|event| {
+            .map(|event| {
                 let evidence = EvidenceRef {
                     time_ns: event.time_ns,
-                    event_id: event.event_id.clone(),
-                    action: event.action.clone(),
+                    event_id: event.event_id,
                     network: network_of(&event.source_ip),
-                    user_agent: event.user_agent.clone(),
+                    action: event.action,
+                    service: event.service,
+                    user_agent: event.user_agent,
                     outcome: event.outcome,
                     principal_type: event.principal_type,
                 };
-                let principal = event.principal.clone();
-                observations(&event)
-                    .into_iter()
-                    .map(|o| (principal.clone(), ScoreInput::Observed(Span::Current, o)))
-                    .chain(std::iter::once((
-                        principal.clone(),
-                        ScoreInput::Evidence(evidence),
-                    )))
-                    .collect::<Vec<_>>()
+                (event.principal, ScoreInput::Evidence(evidence))
             })
             .sliding_window(0, window);
         // The baseline and the long history move only at hour boundaries: an event enters
@@ -190,7 +199,10 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                 for (input, count) in inputs {
                     match input {
                         ScoreInput::Observed(_, o) => now.add(o, (*count).max(0) as u64),
-                        ScoreInput::Evidence(e) => evidence.push(e),
+                        ScoreInput::Evidence(e) => {
+                            e.add_to(&mut now, (*count).max(0) as u64);
+                            evidence.push(e);
+                        }
                         ScoreInput::Past(p) => past = p,
                     }
                 }
