@@ -95,7 +95,7 @@ pub fn network_of(ip: &str) -> String {
 }
 
 /// What a principal did over one span, as counts.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Profile {
     /// Number of events.
     pub events: u64,
@@ -118,15 +118,7 @@ impl Profile {
     /// Adds `count` occurrences of an observation.
     pub fn add(&mut self, observation: &Observation, count: u64) {
         match observation {
-            Observation::Value(feature, value) => {
-                let counts = self.values.entry(*feature).or_default();
-                match counts.get_mut(value.as_str()) {
-                    Some(n) => *n += count,
-                    None => {
-                        counts.insert(value.clone(), count);
-                    }
-                }
-            }
+            Observation::Value(feature, value) => self.add_value(*feature, value, count),
             Observation::Hour(h) => *self.hours.entry(*h).or_default() += count,
             Observation::Outcome(outcome) => {
                 self.events += count;
@@ -135,6 +127,17 @@ impl Profile {
                     Outcome::Failure => self.failed += count,
                     Outcome::Denied => self.denied += count,
                 }
+            }
+        }
+    }
+
+    /// Adds `count` occurrences of a categorical value (as [`Observation::Value`]).
+    pub fn add_value(&mut self, feature: Categorical, value: &str, count: u64) {
+        let counts = self.values.entry(feature).or_default();
+        match counts.get_mut(value) {
+            Some(n) => *n += count,
+            None => {
+                counts.insert(value.to_string(), count);
             }
         }
     }

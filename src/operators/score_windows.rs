@@ -16,8 +16,10 @@ pub const MAX_EVIDENCE: usize = 10;
 pub enum ScoreInput {
     /// One observation of one event, in the current window or the baseline.
     Observed(Span, Observation),
-    /// An event of the current window, kept to cite as evidence.
+    /// An event of the current window: its observations, and what to cite it by.
     Evidence(EvidenceRef),
+    /// The principal's baseline and long history, folded (refreshed hourly).
+    Past(Profile),
 }
 
 /// The parts of an event needed to pick and cite evidence.
@@ -29,6 +31,8 @@ pub struct EvidenceRef {
     pub event_id: String,
     /// Action.
     pub action: String,
+    /// Service.
+    pub service: String,
     /// Source network.
     pub network: String,
     /// User agent.
@@ -77,17 +81,37 @@ fn ppm(x: f64) -> u32 {
 }
 
 /// Scores every principal's current window (`window_secs`, sliding with the timestamp
-/// granule) against the baseline of the `baseline_secs` before it, whenever either changes;
-/// privileged actions are also remembered over `history_secs` ([`Span::History`]).
+/// granule) against its baseline, whenever either changes; privileged actions are also
+/// remembered over `history_secs` ([`Span::History`]).
 ///
-/// One `reduce` keyed by principal over the observations of both spans, built with
-/// [`SlidingWindow`] temporal filters; the scorer is [`crate::detect::score::score`].
+/// The baseline and history refresh hourly ([`REFRESH_SECS`]): an event joins them at the
+/// first hour boundary at or after it leaves the window, and leaves `baseline_secs` (resp.
+/// `history_secs`) later. One `reduce` per principal folds them into a [`Profile`] (it runs
+/// once an hour per principal); a second `reduce` per principal folds the window's
+/// observations and scores them against that profile (or an empty one). Both are built
+/// with [`SlidingWindow`] temporal filters; the scorer is [`crate::detect::score::score`].
 pub trait ScoreWindows<'s> {
     /// The scored windows, keyed by principal.
     fn score_windows(
         self,
         config: ScoringConfig,
     ) -> VecCollection<'s, u64, (String, ScoredWindow), isize>;
+}
+
+/// Seconds between refreshes of the baseline and the long history.
+pub const REFRESH_SECS: u64 = 3600;
+
+impl EvidenceRef {
+    /// Adds this event's observations (those of [`observations`]) to a profile.
+    fn add_to(&self, profile: &mut Profile, count: u64) {
+        profile.add_value(Categorical::Action, &self.action, count);
+        profile.add_value(Categorical::Service, &self.service, count);
+        profile.add_value(Categorical::Network, &self.network, count);
+        profile.add_value(Categorical::UserAgent, &self.user_agent, count);
+        let hour = self.time_ns.div_euclid(3_600_000_000_000);
+        profile.add(&Observation::Hour(hour), count);
+        profile.add(&Observation::Outcome(self.outcome), count);
+    }
 }
 
 impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
@@ -97,29 +121,25 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
     ) -> VecCollection<'s, u64, (String, ScoredWindow), isize> {
         let (window, baseline) = (config.window_secs, config.baseline_secs);
         let history_secs = config.history_secs;
+        // One record per event of the window: its observations are derived from it.
         let current = self
             .clone()
-            .flat_map(|event| {
+            .map(|event| {
                 let evidence = EvidenceRef {
                     time_ns: event.time_ns,
-                    event_id: event.event_id.clone(),
-                    action: event.action.clone(),
+                    event_id: event.event_id,
                     network: network_of(&event.source_ip),
-                    user_agent: event.user_agent.clone(),
+                    action: event.action,
+                    service: event.service,
+                    user_agent: event.user_agent,
                     outcome: event.outcome,
                     principal_type: event.principal_type,
                 };
-                let principal = event.principal.clone();
-                observations(&event)
-                    .into_iter()
-                    .map(|o| (principal.clone(), ScoreInput::Observed(Span::Current, o)))
-                    .chain(std::iter::once((
-                        principal.clone(),
-                        ScoreInput::Evidence(evidence),
-                    )))
-                    .collect::<Vec<_>>()
+                (event.principal, ScoreInput::Evidence(evidence))
             })
             .sliding_window(0, window);
+        // The baseline and the long history move only at hour boundaries: an event enters
+        // them at the first boundary at or after it leaves the window.
         let history = self
             .clone()
             .flat_map(|event| {
@@ -128,7 +148,7 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                     .into_iter()
                     .map(move |o| (principal.clone(), ScoreInput::Observed(Span::Baseline, o)))
             })
-            .sliding_window(window, baseline);
+            .sliding_window_aligned(window, baseline, REFRESH_SECS);
         // The long history keeps privileged actions (rare) and one marker per active day
         // (they consolidate), so weeks of it stay cheap.
         let privileged = self
@@ -147,18 +167,14 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                 });
                 std::iter::once(marker).chain(action)
             })
-            .sliding_window(window, history_secs);
-        current.concat(history).concat(privileged).reduce_named(
-            "ScoreWindows",
-            move |_principal, inputs, output| {
-                let mut now = Profile::default();
+            .sliding_window_aligned(window, history_secs, REFRESH_SECS);
+        let past = history.concat(privileged).reduce_named(
+            "ScoreWindows baseline",
+            |_principal, inputs, output| {
                 let mut past = Profile::default();
-                let mut evidence = Vec::new();
                 for (input, count) in inputs {
                     let count = (*count).max(0) as u64;
                     match input {
-                        ScoreInput::Observed(Span::Current, o) => now.add(o, count),
-                        ScoreInput::Observed(Span::Baseline, o) => past.add(o, count),
                         ScoreInput::Observed(Span::History, Observation::Value(_, action)) => {
                             past.add_history(action, count)
                         }
@@ -166,39 +182,65 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                             past.add_history_hour(*h)
                         }
                         ScoreInput::Observed(Span::History, _) => {}
-                        ScoreInput::Evidence(e) => evidence.push(e),
+                        ScoreInput::Observed(_, o) => past.add(o, count),
+                        ScoreInput::Evidence(_) | ScoreInput::Past(_) => {}
                     }
                 }
-                if now.events == 0 {
-                    return;
-                }
-                let s = score(&now, &past, &config);
-                output.push((
-                    ScoredWindow {
-                        score_ppm: ppm(s.score),
-                        confidence_ppm: ppm(s.confidence),
-                        window_events: now.events,
-                        baseline_events: past.events,
-                        principal_type: evidence
-                            .iter()
-                            .max_by_key(|e| (e.time_ns, &e.event_id))
-                            .map_or(PrincipalType::Unknown, |e| e.principal_type),
-                        drivers: s
-                            .explanation
-                            .into_iter()
-                            .map(|c| Driver {
-                                feature: c.feature,
-                                observed: c.observed,
-                                expected: c.expected,
-                                score_ppm: ppm(c.score),
-                            })
-                            .collect(),
-                        evidence: pick_evidence(&evidence, &past),
-                    },
-                    1,
-                ));
+                output.push((ScoreInput::Past(past), 1));
             },
-        )
+        );
+        let empty = Profile::default();
+        current
+            .concat(past)
+            .reduce_named("ScoreWindows", move |_principal, inputs, output| {
+                let mut now = Profile::default();
+                let mut evidence = Vec::new();
+                let mut past = &empty;
+                for (input, count) in inputs {
+                    match input {
+                        ScoreInput::Observed(_, o) => now.add(o, (*count).max(0) as u64),
+                        ScoreInput::Evidence(e) => {
+                            e.add_to(&mut now, (*count).max(0) as u64);
+                            evidence.push(e);
+                        }
+                        ScoreInput::Past(p) => past = p,
+                    }
+                }
+                if now.events > 0 {
+                    output.push((scored_window(&now, &evidence, past, &config), 1));
+                }
+            })
+    }
+}
+
+/// One principal's window scored against its baseline and history.
+fn scored_window(
+    now: &Profile,
+    evidence: &[&EvidenceRef],
+    past: &Profile,
+    config: &ScoringConfig,
+) -> ScoredWindow {
+    let s = score(now, past, config);
+    ScoredWindow {
+        score_ppm: ppm(s.score),
+        confidence_ppm: ppm(s.confidence),
+        window_events: now.events,
+        baseline_events: past.events,
+        principal_type: evidence
+            .iter()
+            .max_by_key(|e| (e.time_ns, &e.event_id))
+            .map_or(PrincipalType::Unknown, |e| e.principal_type),
+        drivers: s
+            .explanation
+            .into_iter()
+            .map(|c| Driver {
+                feature: c.feature,
+                observed: c.observed,
+                expected: c.expected,
+                score_ppm: ppm(c.score),
+            })
+            .collect(),
+        evidence: pick_evidence(evidence, past),
     }
 }
 
