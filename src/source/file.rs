@@ -87,21 +87,7 @@ pub fn is_chunkable(path: &Path) -> Result<bool> {
     if head.starts_with(&[0x1f, 0x8b]) {
         return Ok(false);
     }
-    Ok(first_line_is_object(&head))
-}
-
-/// True if the first non-blank line is one complete JSON object: the file is JSON lines.
-/// A pretty-printed object or an array is a document and is read whole.
-fn first_line_is_object(head: &[u8]) -> bool {
-    let text = head.trim_ascii_start();
-    if !text.starts_with(b"{") {
-        return false;
-    }
-    let line = match memchr::memchr(b'\n', text) {
-        Some(i) => &text[..i],
-        None => text,
-    };
-    serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok()
+    Ok(crate::parse::detect_layout(&head) == crate::parse::Layout::JsonLines)
 }
 
 /// One chunk of a JSON-lines file: the lines whose first byte lies in `[start, end)`.
@@ -205,11 +191,21 @@ impl LineChunk {
             );
             return true;
         }
-        let record = self.buf[start..stop].trim_ascii();
-        if record.is_empty() {
+        let line = self.buf[start..stop].trim_ascii();
+        if line.is_empty() {
             return false;
         }
-        sink(position, Ok(record));
+        // A line may hold a CloudTrail `{"Records":[...]}` batch: one record per element.
+        let expanded = crate::parse::expand_line_at(line, |at, record| {
+            let position = Position {
+                offset: position.offset + at,
+                ..position.clone()
+            };
+            sink(position, Ok(record));
+        });
+        if let Err(e) = expanded {
+            sink(position, Err(e));
+        }
         true
     }
 }
@@ -462,6 +458,19 @@ mod tests {
             }
             assert_eq!(got, expected, "chunk size {chunk}");
         }
+    }
+
+    #[test]
+    fn records_batch_lines_yield_each_record() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        write!(
+            f,
+            "{{\"Records\":[{{\"a\":1}},{{\"b\":2}}]}}\n{{\"c\":3}}\n"
+        )
+        .unwrap();
+        let mut c = LineChunk::open(f.path(), 0, 100, 1 << 20).unwrap();
+        let got: Vec<String> = collect(&mut c, 10).into_iter().map(|r| r.2).collect();
+        assert_eq!(got, ["{\"a\":1}", "{\"b\":2}", "{\"c\":3}"]);
     }
 
     #[test]
