@@ -132,7 +132,7 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
-    fn from_counters(counters: &IngestCounters, elapsed: Duration) -> Self {
+    pub(crate) fn from_counters(counters: &IngestCounters, elapsed: Duration) -> Self {
         let (records, processed, dead_lettered, late) = counters.snapshot();
         RunSummary {
             records,

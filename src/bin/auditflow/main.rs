@@ -4,6 +4,7 @@
 
 mod common;
 mod data;
+mod report;
 mod run;
 
 use auditflow::Error;
@@ -35,6 +36,9 @@ enum Command {
     Parse(data::ParseArgs),
     /// Per-principal tumbling-window features (stage 1) as CSV.
     Features(data::FeaturesArgs),
+    /// Reports for people: bounded runs of the dataflow over a span of logs.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => args.execute(),
         Command::Parse(args) => args.execute(),
         Command::Features(args) => args.execute(),
+        Command::Report(command) => command.execute(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
