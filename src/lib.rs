@@ -13,6 +13,7 @@ pub mod error;
 pub mod evaluate;
 pub mod event;
 pub mod generate;
+pub mod graph;
 pub mod parse;
 
 pub use error::{Error, Result};

@@ -1,16 +1,16 @@
 //! The crosstab report computed by the dataflow equals a plain reference computation on the
 //! same input, at 1, 2 and 4 workers, and the CLI writes its dated files.
 
-use auditflow::event::AuditEvent;
+mod common;
+
 use auditflow::generate::GeneratorConfig;
-use auditflow::parse::{parse_record, read_records, Format, DEFAULT_MAX_RECORD_BYTES};
+use auditflow::parse::Format;
 use auditflow::pipeline::Execution;
 use auditflow::report::crosstab::{Crosstab, RowField, Section};
 use auditflow::report::{run_crosstab, CrosstabOptions};
 use auditflow::sink::Target;
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
 
 fn console_login(id: u32, time: &str, user: &str, result: &str) -> String {
     format!(
@@ -40,29 +40,11 @@ fn write_inputs(dir: &Path) -> Vec<String> {
     paths
 }
 
-fn reference_events(paths: &[String]) -> (Vec<AuditEvent>, u64) {
-    let (mut events, mut failed) = (Vec::new(), 0);
-    for path in paths {
-        let file = std::fs::File::open(path).unwrap();
-        let origin: Arc<str> = path.as_str().into();
-        read_records(
-            file,
-            origin,
-            DEFAULT_MAX_RECORD_BYTES,
-            &mut |pos, raw| match raw.and_then(|raw| parse_record(Format::Auto, raw, &pos)) {
-                Ok(event) => events.push(event),
-                Err(_) => failed += 1,
-            },
-        );
-    }
-    (events, failed)
-}
-
 #[test]
 fn dataflow_crosstab_equals_reference_at_1_2_4_workers() {
     let dir = tempfile::tempdir().unwrap();
     let paths = write_inputs(dir.path());
-    let (events, failed) = reference_events(&paths);
+    let (events, failed) = common::parse_files(&paths, Format::Auto);
     assert_eq!(failed, 1);
     // The generated logs start on 2026-01-01 (UTC) or later; report their busiest day.
     let mut per_day = std::collections::BTreeMap::<i64, usize>::new();

@@ -6,12 +6,14 @@
 //! by the ingest source.
 
 pub mod collect_ordered;
+pub mod entity_edges;
 pub mod hourly_crosstab;
 pub mod score_windows;
 pub mod sliding_window;
 pub mod window_features;
 
 pub use collect_ordered::CollectOrdered;
+pub use entity_edges::EntityEdges;
 pub use hourly_crosstab::HourlyCrosstab;
 pub use score_windows::{ScoreWindows, ScoredWindow};
 pub use sliding_window::SlidingWindow;

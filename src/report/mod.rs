@@ -112,11 +112,7 @@ pub fn write_crosstab_files(
     let mut written = Vec::new();
     for (extension, text) in renderings {
         let path = dir.join(format!("crosstab-{}.{extension}", crosstab.day));
-        let mut out = Target::File(path.clone()).open()?;
-        out.writer()
-            .write_all(text.as_bytes())
-            .map_err(|e| crate::Error::io("cannot write", &path, e))?;
-        out.commit()?;
+        crate::sink::write_file_atomic(&path, &text)?;
         written.push(path);
     }
     Ok(written)

@@ -134,3 +134,13 @@ impl SharedOutput {
         }
     }
 }
+
+/// Writes `text` to `path` atomically (a temporary file renamed into place), so a reader or
+/// a cron job never sees half a file.
+pub fn write_file_atomic(path: &std::path::Path, text: &str) -> Result<()> {
+    let mut out = Target::File(path.to_path_buf()).open()?;
+    out.writer()
+        .write_all(text.as_bytes())
+        .map_err(|e| Error::io("cannot write", path, e))?;
+    out.commit()
+}

@@ -170,3 +170,26 @@ pub fn reference_features(
         .collect();
     (rows, events, late, bad)
 }
+
+/// The reference parse of whole files: every event, and how many records failed.
+pub fn parse_files(
+    paths: &[String],
+    format: auditflow::parse::Format,
+) -> (Vec<auditflow::event::AuditEvent>, u64) {
+    use auditflow::parse::{parse_record, read_records, DEFAULT_MAX_RECORD_BYTES};
+    let (mut events, mut failed) = (Vec::new(), 0);
+    for path in paths {
+        let file = std::fs::File::open(path).unwrap();
+        let origin: std::sync::Arc<str> = path.as_str().into();
+        read_records(
+            file,
+            origin,
+            DEFAULT_MAX_RECORD_BYTES,
+            &mut |pos, raw| match raw.and_then(|raw| parse_record(format, raw, &pos)) {
+                Ok(event) => events.push(event),
+                Err(_) => failed += 1,
+            },
+        );
+    }
+    (events, failed)
+}

@@ -4,6 +4,7 @@
 
 mod common;
 mod data;
+mod graph;
 mod report;
 mod run;
 
@@ -36,6 +37,8 @@ enum Command {
     Parse(data::ParseArgs),
     /// Per-principal tumbling-window features (stage 1) as CSV.
     Features(data::FeaturesArgs),
+    /// The entity graph: who touched what, from where; queries and GraphML/neo4j export.
+    Graph(graph::GraphArgs),
     /// Reports for people: bounded runs of the dataflow over a span of logs.
     #[command(subcommand)]
     Report(report::ReportCommand),
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
         Command::Parse(args) => args.execute(),
         Command::Features(args) => args.execute(),
         Command::Report(command) => command.execute(),
+        Command::Graph(args) => args.execute(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
