@@ -5,6 +5,7 @@
 mod common;
 mod data;
 mod run;
+mod sigma;
 
 use auditflow::Error;
 use clap::{Parser, Subcommand};
@@ -35,6 +36,8 @@ enum Command {
     Parse(data::ParseArgs),
     /// Per-principal tumbling-window features (stage 1) as CSV.
     Features(data::FeaturesArgs),
+    /// Sigma rules: check which load.
+    Sigma(sigma::SigmaArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => args.execute(),
         Command::Parse(args) => args.execute(),
         Command::Features(args) => args.execute(),
+        Command::Sigma(args) => args.execute(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
