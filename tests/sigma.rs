@@ -203,14 +203,21 @@ fn sigma_check_json_lists_loaded_and_failed_rules() {
         .arg(dir.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["loaded"], 1);
     let failed = json["failed"].as_array().unwrap();
     assert_eq!(failed.len(), 1);
     assert!(failed[0]["path"].as_str().unwrap().ends_with("bad.yaml"));
     let reason = failed[0]["reason"].as_str().unwrap();
-    assert!(reason.contains("nosuch") && reason.contains("sel"), "{reason}");
+    assert!(
+        reason.contains("nosuch") && reason.contains("sel"),
+        "{reason}"
+    );
     // A run refuses a rule set that does not load, naming the rule.
     let out = Command::new(env!("CARGO_BIN_EXE_auditflow"))
         .args(["run", "--input", "-", "--rules"])

@@ -144,7 +144,10 @@ mod tests {
         assert!(matches(r"\*", "*"));
         assert!(!matches(r"\*", "x"));
         assert!(matches(r#""Action":"\*""#, r#""action":"*""#));
-        assert!(matches(r"C:\Windows\*", r"c:\windows\x"));
+        // A backslash before a wildcard escapes it: Sigma rules write `\\*` for "\ then any".
+        assert!(matches(r"C:\Windows\\*", r"c:\windows\x"));
+        assert!(!matches(r"C:\Windows\*", r"c:\windows\x"));
+        assert!(matches(r"C:\Windows\*", r"c:\windows*"));
         assert!(matches(r"a\\*", r"a\bc"));
         assert!(matches(
             "*ADMIN*",
