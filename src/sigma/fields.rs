@@ -65,7 +65,7 @@ impl Target {
 
     /// The part of a raw record rules see: a CloudTrail record inside an EventBridge
     /// envelope is its `detail`, as AuditFlow's parser reads it.
-    pub fn root<'r>(self, record: &'r Value) -> &'r Value {
+    pub fn root(self, record: &Value) -> &Value {
         match (self, record.get("detail")) {
             (Target::Cloudtrail, Some(detail))
                 if detail.is_object() && record.get("detail-type").is_some() =>

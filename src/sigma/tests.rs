@@ -97,3 +97,67 @@ fn rule_sets_skip_records_of_other_families() {
     assert!(set.evaluate(Target::Gcp, raw).is_empty());
     assert!(set.evaluate(Target::Cloudtrail, b"not json").is_empty());
 }
+
+/// Modifier tests (kept here to keep value.rs short).
+mod value_tests {
+    use crate::sigma::value::*;
+    use base64::Engine;
+    use serde_json::{json, Value};
+    use yaml_rust2::Yaml;
+
+    fn one(mods: &[&str], value: Yaml) -> Matcher {
+        compile(mods, &[value]).unwrap().0.remove(0)
+    }
+
+    fn hit(m: &Matcher, v: Value) -> bool {
+        m.first_match(&[&v], &json!({})).is_some()
+    }
+
+    #[test]
+    fn base64offset_finds_the_value_at_any_alignment() {
+        let m = one(
+            &["base64offset", "contains"],
+            Yaml::String("/bin/bash".into()),
+        );
+        let b64 = base64::engine::general_purpose::STANDARD;
+        for prefix in ["", "x", "xy"] {
+            let encoded = b64.encode(format!("{prefix}/bin/bash -i"));
+            assert!(hit(&m, json!(encoded)), "prefix {prefix:?}");
+        }
+        assert!(!hit(&m, json!(b64.encode("/bin/sh"))));
+    }
+
+    #[test]
+    fn cidr_numbers_exists_and_null() {
+        let m = one(&["cidr"], Yaml::String("10.0.0.0/8".into()));
+        assert!(hit(&m, json!("10.1.2.3")) && !hit(&m, json!("11.0.0.1")));
+        let m = one(&["gte"], Yaml::Integer(400));
+        assert!(hit(&m, json!(403)) && hit(&m, json!("500")) && !hit(&m, json!(200)));
+        let m = one(&["exists"], Yaml::Boolean(false));
+        assert!(m.first_match(&[], &json!({})).is_some() && !hit(&m, json!("x")));
+        assert!(Matcher::Null
+            .first_match(&[&json!(null)], &json!({}))
+            .is_some());
+        assert!(!hit(&Matcher::Null, json!("")));
+    }
+
+    #[test]
+    fn unsupported_modifiers_are_named() {
+        let err = compile(&["expand"], &[Yaml::String("%x%".into())]).unwrap_err();
+        assert!(err.to_string().contains("expand"), "{err}");
+        let err = compile(&["nosuch"], &[Yaml::String("x".into())]).unwrap_err();
+        assert!(err.to_string().contains("nosuch"), "{err}");
+    }
+
+    #[test]
+    fn windash_and_regex() {
+        let m = one(&["windash", "contains"], Yaml::String(" -enc ".into()));
+        assert!(hit(&m, json!("ps /enc x")) && hit(&m, json!("ps -ENC x")));
+        let m = one(&["re"], Yaml::String(".+:assumed-role/aws:.+".into()));
+        assert!(hit(
+            &m,
+            json!("arn:aws:sts::1:assumed-role/aws:ec2-instance/i-1")
+        ));
+        assert!(!hit(&m, json!("arn:aws:sts::1:assumed-role/AWS:x")));
+    }
+}
