@@ -21,6 +21,7 @@ pub mod normalize;
 pub mod operators;
 pub mod pipeline;
 pub mod report;
+pub mod sigma;
 pub mod sink;
 pub mod source;
 pub mod spec;

@@ -27,6 +27,19 @@ pub struct Spec {
     /// Where results go.
     #[serde(default)]
     pub sinks: SinkSpec,
+    /// Detection rules evaluated on every record.
+    #[serde(default)]
+    pub rules: RulesSpec,
+}
+
+/// Detection rules: `[rules] sigma = ["rules", ...]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesSpec {
+    /// Sigma rule files or directories. A relative path is taken relative to the spec
+    /// file's folder when it exists there, else relative to the working directory.
+    #[serde(default)]
+    pub sigma: Vec<String>,
 }
 
 fn default_name() -> String {
@@ -240,7 +253,15 @@ impl Spec {
     pub fn load(path: &Path) -> Result<Spec> {
         let text =
             std::fs::read_to_string(path).map_err(|e| Error::io("cannot read spec", path, e))?;
-        Spec::parse(&text, path)
+        let mut spec = Spec::parse(&text, path)?;
+        let folder = path.parent().unwrap_or(Path::new(""));
+        for rules in &mut spec.rules.sigma {
+            let beside = folder.join(&*rules);
+            if Path::new(rules).is_relative() && beside.exists() {
+                *rules = beside.display().to_string();
+            }
+        }
+        Ok(spec)
     }
 
     /// Parses and validates spec text; `path` is used in messages only.

@@ -1,10 +1,12 @@
 //! `auditflow run`: the scoring pipeline. Events in, scored windows and alerts out.
 
-use super::{execute, ingest_events, Execution, InputPlan, RunSummary};
+use super::{execute, ingest_events, ingest_events_with, Execution, InputPlan, RunSummary};
 use crate::detect::alert::{Alert, AlertEpisodes};
 use crate::detect::score::ScoringConfig;
 use crate::event::time::format_rfc3339_secs;
 use crate::operators::{CollectOrdered, ScoreWindows, ScoredWindow};
+use crate::sigma::dataflow::rule_decoder;
+use crate::sigma::{RuleAlert, RuleSet, SplitRuleAlerts};
 use crate::sink::{SharedOutput, Target};
 use crate::source::ingest::{IngestConfig, IngestCounters};
 use crate::spec::Spec;
@@ -80,6 +82,8 @@ pub struct RunReport {
     pub windows_scored: u64,
     /// The alerts, when collected.
     pub alerts: Vec<Alert>,
+    /// The Sigma rule alerts, when collected.
+    pub rule_alerts: Vec<RuleAlert>,
     /// The scored windows, when collected.
     pub scores: Vec<ScoreRecord>,
 }
@@ -110,6 +114,9 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     let dead_out = SharedOutput::new(options.dead_letter.open()?, "dead-letter output");
     let collected = Arc::new(Mutex::new(RunReport::default()));
     let counters = Arc::new(IngestCounters::default());
+    let rule_paths: Vec<std::path::PathBuf> =
+        options.spec.rules.sigma.iter().map(Into::into).collect();
+    let rules = Arc::new(RuleSet::load(&rule_paths)?);
     // The progress line shares the terminal only when alerts are not being printed on it.
     let alerts_on_terminal =
         options.alerts == Some(Target::Stdout) && std::io::stdout().is_terminal();
@@ -141,6 +148,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
             let (collected, counters) = (collected.clone(), counters.clone());
             let (config, scoring) = (ingest_config.clone(), scoring.clone());
             let window = windows.window;
+            let rules = rules.clone();
             worker.dataflow::<u64, _, _>(move |scope| {
                 let mut episodes = AlertEpisodes::new(window, threshold, min_confidence);
                 // Each scored window's insertion (retractions are of no use to the sinks),
@@ -149,27 +157,56 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                 // orders, offers and writes.
                 let firing = AlertEpisodes::new(window, threshold, min_confidence);
                 let render = scores_out.is_some() || collect;
-                let scored =
-                    ingest_events(scope, units, config, counters, Some(dead_out), late_out)
-                        .score_windows(scoring)
-                        .inner
-                        .filter(|(_, _, diff)| *diff > 0)
-                        .map(move |((principal, scored), end, diff)| {
-                            let line = if render {
-                                score_line(&principal, end, window, &scored)
-                            } else {
-                                String::new()
-                            };
-                            let fires = firing.fires(&scored).then_some(scored);
-                            ((principal, fires, line), end, diff)
-                        })
-                        .as_collection();
+                // Without rules the decoder stays the plain parser: no cost for rules.
+                let (events, rule_alerts) = if rules.is_empty() {
+                    let events =
+                        ingest_events(scope, units, config, counters, Some(dead_out), late_out);
+                    (events, None)
+                } else {
+                    let decoder = rule_decoder(rules);
+                    let (events, alerts) = ingest_events_with(
+                        scope,
+                        units,
+                        config,
+                        counters,
+                        Some(dead_out),
+                        late_out,
+                        decoder,
+                    )
+                    .split_rule_alerts();
+                    (events, Some(alerts))
+                };
+                let mut scored = events
+                    .score_windows(scoring)
+                    .inner
+                    .filter(|(_, _, diff)| *diff > 0)
+                    .map(move |((principal, scored), end, diff)| {
+                        let line = if render {
+                            score_line(&principal, end, window, &scored)
+                        } else {
+                            String::new()
+                        };
+                        let fires = firing.fires(&scored).then_some(scored);
+                        ((principal, fires, line, None), end, diff)
+                    })
+                    .as_collection();
+                // Rule alerts share the ordered sink, so the alert output is one
+                // deterministic sequence: at each time, rule alerts, then windows.
+                if let Some(alerts) = rule_alerts {
+                    let alerts = alerts.map(|a| (String::new(), None, String::new(), Some(a)));
+                    scored = scored.concat(alerts);
+                }
                 scored.collect_ordered("ScoreSink", move |end, changes| {
                     let mut report = collected.lock().unwrap_or_else(|p| p.into_inner());
                     let mut alerts = Vec::new();
+                    let mut rule_alerts = Vec::new();
                     let mut lines = String::new();
-                    for ((principal, fires, line), diff) in changes {
+                    for ((principal, fires, line, rule_alert), diff) in changes {
                         if diff <= 0 {
+                            continue;
+                        }
+                        if let Some(alert) = rule_alert {
+                            rule_alerts.extend(std::iter::repeat_n(alert, diff as usize));
                             continue;
                         }
                         report.windows_scored += 1;
@@ -185,8 +222,9 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                         }
                         lines.push_str(&line);
                     }
-                    report.alerts_emitted += alerts.len() as u64;
+                    report.alerts_emitted += (alerts.len() + rule_alerts.len()) as u64;
                     if let Some(out) = &alerts_out {
+                        write_rule_alerts(out, &rule_alerts, style);
                         write_alerts(out, &alerts, style);
                     }
                     if let Some(out) = &scores_out {
@@ -194,6 +232,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                     }
                     if collect {
                         report.alerts.extend(alerts);
+                        report.rule_alerts.extend(rule_alerts);
                     }
                 });
             });
@@ -225,6 +264,24 @@ fn score_line(principal: &str, end: u64, window: u64, scored: &ScoredWindow) -> 
     let mut line = serde_json::to_string(&record).expect("a score record serializes");
     line.push('\n');
     line
+}
+
+fn write_rule_alerts(out: &SharedOutput, alerts: &[RuleAlert], style: AlertStyle) {
+    if alerts.is_empty() {
+        return;
+    }
+    out.write_with(|w| {
+        for alert in alerts {
+            match style {
+                AlertStyle::Json => {
+                    serde_json::to_writer(&mut *w, alert)?;
+                    writeln!(w)?;
+                }
+                AlertStyle::Table => writeln!(w, "{}", alert.table_row())?,
+            }
+        }
+        w.flush()
+    });
 }
 
 fn write_alerts(out: &SharedOutput, alerts: &[Alert], style: AlertStyle) {

@@ -7,6 +7,7 @@ mod data;
 mod graph;
 mod report;
 mod run;
+mod sigma;
 
 use auditflow::Error;
 use clap::{Parser, Subcommand};
@@ -42,6 +43,8 @@ enum Command {
     /// Reports for people: bounded runs of the dataflow over a span of logs.
     #[command(subcommand)]
     Report(report::ReportCommand),
+    /// Sigma rules: check which load.
+    Sigma(sigma::SigmaArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         Command::Features(args) => args.execute(),
         Command::Report(command) => command.execute(),
         Command::Graph(args) => args.execute(),
+        Command::Sigma(args) => args.execute(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

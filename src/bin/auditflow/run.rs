@@ -73,6 +73,10 @@ pub struct RunArgs {
     /// Print alerts on stdout as JSON lines even on a terminal.
     #[arg(long)]
     json: bool,
+    /// Sigma rule files or directories, evaluated on every record (added to the spec's
+    /// `[rules] sigma`).
+    #[arg(long)]
+    rules: Vec<String>,
     /// Exit with status 3 if any record was dead-lettered.
     #[arg(long)]
     fail_on_dead_letter: bool,
@@ -90,6 +94,7 @@ impl RunArgs {
             spec.source.kind = SourceKind::Files;
             spec.source.paths = self.input;
         }
+        spec.rules.sigma.extend(self.rules);
         if let Some(format) = self.format {
             spec.source.format = format;
         }

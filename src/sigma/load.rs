@@ -1,0 +1,106 @@
+//! Loading rule files and directories, and the report of which rules load and why others
+//! do not.
+
+use super::{Rule, RuleError};
+use crate::{Error, Result};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// A rule that loaded, and its file.
+#[derive(Clone, Debug)]
+pub struct LoadedRule {
+    /// The rule file.
+    pub path: PathBuf,
+    /// The rule.
+    pub rule: Rule,
+}
+
+/// A rule file that did not load, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadFailure {
+    /// The rule file.
+    pub path: PathBuf,
+    /// Why it does not load.
+    pub reason: RuleError,
+}
+
+/// Which rule files under some paths load, and why the others do not.
+#[derive(Clone, Debug, Default)]
+pub struct CheckReport {
+    /// Rules that load, in path order.
+    pub loaded: Vec<LoadedRule>,
+    /// Files that do not, in path order.
+    pub failed: Vec<LoadFailure>,
+}
+
+impl CheckReport {
+    /// Loads every rule under `paths`: files as given, directories searched recursively for
+    /// `.yml` / `.yaml` files in name order. A path that does not exist is an error.
+    pub fn check(paths: &[PathBuf]) -> Result<CheckReport> {
+        let mut files = Vec::new();
+        for path in paths {
+            collect(path, &mut files)?;
+        }
+        let mut report = CheckReport::default();
+        let mut ids: BTreeMap<String, PathBuf> = BTreeMap::new();
+        for path in files {
+            let loaded = std::fs::read_to_string(&path)
+                .map_err(|e| RuleError::Read(e.to_string()))
+                .and_then(|text| Rule::parse(&text))
+                .and_then(|rule| match ids.get(&rule.id) {
+                    Some(first) => Err(RuleError::DuplicateId {
+                        id: rule.id.clone(),
+                        first: first.display().to_string(),
+                    }),
+                    None => Ok(rule),
+                });
+            match loaded {
+                Ok(rule) => {
+                    ids.insert(rule.id.clone(), path.clone());
+                    report.loaded.push(LoadedRule { path, rule });
+                }
+                Err(reason) => report.failed.push(LoadFailure { path, reason }),
+            }
+        }
+        Ok(report)
+    }
+
+    /// The report as JSON: `{"loaded": N, "failed": [{"path", "reason"}], "rules": [...]}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        json!({
+            "loaded": self.loaded.len(),
+            "failed": self.failed.iter().map(|f| json!({
+                "path": f.path.display().to_string(),
+                "reason": f.reason.to_string(),
+            })).collect::<Vec<_>>(),
+            "rules": self.loaded.iter().map(|l| json!({
+                "path": l.path.display().to_string(),
+                "id": l.rule.id,
+                "title": l.rule.title,
+                "level": l.rule.level,
+                "target": l.rule.target,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+fn collect(path: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io("cannot read rules", path, e))?;
+    if !meta.is_dir() {
+        files.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(|e| Error::io("cannot list rules", path, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for entry in entries {
+        let is_rule = entry.extension().is_some_and(|x| x == "yml" || x == "yaml");
+        if entry.is_dir() || is_rule {
+            collect(&entry, files)?;
+        }
+    }
+    Ok(())
+}

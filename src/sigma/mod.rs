@@ -1,0 +1,173 @@
+//! Sigma rules: loaded from YAML files and directories, evaluated on each raw record where
+//! the ingest operator parses it, and turned into alerts.
+//!
+//! Supported: selections as maps and lists of maps, keyword lists, `null` values, the
+//! wildcards `*` and `?` with Sigma's escaping, case-insensitive matching (`cased` to keep
+//! case), the modifiers `contains`, `startswith`, `endswith`, `all`, `re` (with `i`, `m`,
+//! `s`), `cidr`, `base64`, `base64offset`, `windash`, `exists`, `lt`, `lte`, `gt`, `gte`,
+//! `fieldref`, and conditions with `and`, `or`, `not`, parentheses, `1 of pattern*`,
+//! `all of pattern*`, `1 of them`, `all of them`. Keywords match any string, number or
+//! boolean of the record as a substring.
+//!
+//! Logsources `aws/cloudtrail`, `gcp/gcp.audit` and `linux/auditd` map onto AuditFlow's
+//! formats (see [`fields::Target`]); field names are dotted paths into the raw record's
+//! JSON. A rule that cannot be supported is a [`LoadFailure`] with a typed [`RuleError`].
+
+pub mod alert;
+pub mod condition;
+pub mod dataflow;
+pub mod fields;
+mod load;
+pub mod pattern;
+pub mod rule;
+pub mod value;
+
+pub use alert::{MatchedEvent, RuleAlert};
+pub use dataflow::SplitRuleAlerts;
+pub use fields::Target;
+pub use load::{CheckReport, LoadFailure, LoadedRule};
+pub use rule::{Rule, RuleHit};
+
+use crate::event::AuditEvent;
+use serde_json::Value;
+
+/// Why a rule file could not be loaded.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    /// The file could not be read.
+    #[error("cannot read the file: {0}")]
+    Read(String),
+    /// The file is not valid YAML.
+    #[error("not valid YAML: {0}")]
+    Yaml(String),
+    /// More than one YAML document in one file.
+    #[error(
+        "{0} YAML documents in one file: rule collections are not supported, put one rule per file"
+    )]
+    MultiDocument(usize),
+    /// A required key is absent or has the wrong type.
+    #[error("missing or invalid `{0}`")]
+    Missing(&'static str),
+    /// A correlation rule (event_count, value_count, temporal).
+    #[error("correlation rules (event_count, value_count, temporal) are not evaluated yet; only detection rules are")]
+    Correlation,
+    /// The logsource maps onto no format AuditFlow reads.
+    #[error("logsource ({logsource}) is not supported: {why}")]
+    LogSource {
+        /// The logsource as written.
+        logsource: String,
+        /// Why.
+        why: &'static str,
+    },
+    /// A field modifier AuditFlow does not support.
+    #[error("field modifier `{modifier}` is not supported: {why}")]
+    Modifier {
+        /// The modifier.
+        modifier: String,
+        /// Why.
+        why: &'static str,
+    },
+    /// A value that its modifiers cannot take.
+    #[error("invalid value: {0}")]
+    Value(String),
+    /// A regular expression that does not compile (Rust `regex` syntax: no look-around or
+    /// back-references).
+    #[error("regular expression not supported by the regex engine (no look-around or back-references): {0}")]
+    Regex(String),
+    /// A selection that could not be compiled.
+    #[error("selection {name:?}: {reason}")]
+    Selection {
+        /// The selection's name.
+        name: String,
+        /// Why.
+        reason: Box<RuleError>,
+    },
+    /// A condition that could not be parsed.
+    #[error("condition {condition:?}: {message}")]
+    Condition {
+        /// The condition as written.
+        condition: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Another loaded rule has the same id (alert ids derive from rule ids).
+    #[error("duplicate rule id {id}, already used by {first}")]
+    DuplicateId {
+        /// The id.
+        id: String,
+        /// The file that first used it.
+        first: String,
+    },
+}
+
+/// A set of loaded rules, evaluated together on each record.
+#[derive(Clone, Debug, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// A set of already-parsed rules.
+    pub fn new(rules: Vec<Rule>) -> Self {
+        RuleSet { rules }
+    }
+
+    /// Loads every rule file under `paths` (files, or directories searched recursively for
+    /// `.yml` and `.yaml`). Fails on the first rule that does not load, naming it and why;
+    /// `auditflow sigma check` lists them all.
+    pub fn load(paths: &[std::path::PathBuf]) -> crate::Result<RuleSet> {
+        let report = CheckReport::check(paths)?;
+        if let Some(failure) = report.failed.first() {
+            return Err(crate::Error::invalid(
+                "sigma rules",
+                format!(
+                    "{} of {} rule files do not load, first {}: {} (run `auditflow sigma check` for the list)",
+                    report.failed.len(),
+                    report.failed.len() + report.loaded.len(),
+                    failure.path.display(),
+                    failure.reason
+                ),
+            ));
+        }
+        Ok(RuleSet::new(
+            report.loaded.into_iter().map(|l| l.rule).collect(),
+        ))
+    }
+
+    /// The rules.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// True when there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Every rule of `target` matching the raw `record`, with its hit, in rule order.
+    /// The record is parsed as JSON only if some rule applies to its family.
+    pub fn evaluate(&self, target: Target, raw: &[u8]) -> Vec<(&Rule, RuleHit)> {
+        if !self.rules.iter().any(|r| r.target == target) {
+            return Vec::new();
+        }
+        let Ok(record) = serde_json::from_slice::<Value>(raw) else {
+            return Vec::new();
+        };
+        self.rules
+            .iter()
+            .filter(|r| r.target == target)
+            .filter_map(|r| r.evaluate(&record).map(|hit| (r, hit)))
+            .collect()
+    }
+
+    /// The alerts the rules raise on one parsed event and its raw record.
+    pub fn alerts(&self, event: &AuditEvent, raw: &[u8]) -> Vec<RuleAlert> {
+        self.evaluate(Target::of_family(event.source), raw)
+            .into_iter()
+            .map(|(rule, hit)| RuleAlert::new(rule, hit, event))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;
