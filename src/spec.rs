@@ -27,6 +27,9 @@ pub struct Spec {
     /// Where results go.
     #[serde(default)]
     pub sinks: SinkSpec,
+    /// AWS WAF field monitors (see [`crate::detect::monitor`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub monitors: Vec<crate::detect::monitor::MonitorSpec>,
 }
 
 fn default_name() -> String {
@@ -269,6 +272,9 @@ impl Spec {
                     format!("{what} = {v} must be within [0, 1]"),
                 ));
             }
+        }
+        for monitor in &self.monitors {
+            monitor.validate()?;
         }
         Ok(())
     }

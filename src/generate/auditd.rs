@@ -67,9 +67,9 @@ pub(crate) fn render(p: &Principal, s: &Spec, m: &Method, bits: u64, out: &mut V
             let comm = exe.rsplit('/').next().unwrap_or(exe);
             let (success, exit) = if ok { ("yes", "0") } else { ("no", "-13") };
             let argv: Vec<&str> = m.permission.split(' ').collect();
-            let _ = write!(
+            let _ = writeln!(
                 text,
-                "{}arch=c000003e syscall=59 success={success} exit={exit} a0=55d1 a1=55d2 a2=55d3 a3=8 items=2 ppid=1 pid={pid} auid={auid} uid={uid} gid={uid} euid={uid} suid={uid} fsuid={uid} egid={uid} sgid={uid} fsgid={uid} tty=pts0 ses=3 comm=\"{comm}\" exe=\"{exe}\" key=\"exec\"\u{1d}ARCH=x86_64 SYSCALL=execve AUID=\"{}\" UID=\"{}\" EUID=\"{}\"\n",
+                "{}arch=c000003e syscall=59 success={success} exit={exit} a0=55d1 a1=55d2 a2=55d3 a3=8 items=2 ppid=1 pid={pid} auid={auid} uid={uid} gid={uid} euid={uid} suid={uid} fsuid={uid} egid={uid} sgid={uid} fsgid={uid} tty=pts0 ses=3 comm=\"{comm}\" exe=\"{exe}\" key=\"exec\"\u{1d}ARCH=x86_64 SYSCALL=execve AUID=\"{}\" UID=\"{}\" EUID=\"{}\"",
                 line("SYSCALL"),
                 if p.is_human() { &p.name } else { "unset" },
                 p.name,

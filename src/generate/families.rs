@@ -132,7 +132,7 @@ pub(crate) fn anomaly_methods(
 /// unique).
 pub(crate) fn adapt(format: Format, seed: u64, p: &mut Principal) {
     let i = p.index as u64;
-    let key = hash(&[seed, 0x6661_6d, i]);
+    let key = hash(&[seed, 0x0066_616d, i]);
     match format {
         Format::Auditd => {
             let first = FIRST_NAMES[(i % 40) as usize].to_lowercase();

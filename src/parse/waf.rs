@@ -65,6 +65,31 @@ pub(crate) struct Header<'a> {
     pub value: Option<Str<'a>>,
 }
 
+/// The fields of a WAF record that field monitors watch.
+pub(crate) struct Watched<'r> {
+    pub action: Option<&'r str>,
+    pub rule: Option<&'r str>,
+    pub status: Option<i64>,
+    pub country: Option<&'r str>,
+    pub method: Option<&'r str>,
+    pub uri: Option<&'r str>,
+}
+
+impl Record<'_> {
+    /// The fields monitors watch, empty strings counting as absent.
+    pub(crate) fn watched(&self) -> Watched<'_> {
+        let request = self.http_request.as_ref();
+        Watched {
+            action: non_empty(&self.action),
+            rule: non_empty(&self.terminating_rule_id),
+            status: self.response_code_sent,
+            country: request.and_then(|r| non_empty(&r.country)),
+            method: request.and_then(|r| non_empty(&r.http_method)),
+            uri: request.and_then(|r| non_empty(&r.uri)),
+        }
+    }
+}
+
 /// Reads a WAF record's fields (UTF-8 and JSON are checked here).
 pub(crate) fn read(raw: &[u8]) -> Result<Record<'_>, ParseError> {
     from_record(raw, |_| None)
@@ -140,9 +165,11 @@ pub fn parse_waf(raw: &[u8], position: &Position) -> ParseResult {
 pub fn outcome(action: &str, response_code: Option<i64>) -> Outcome {
     if action.eq_ignore_ascii_case("BLOCK") {
         Outcome::Denied
-    } else if action.eq_ignore_ascii_case("CAPTCHA") || action.eq_ignore_ascii_case("CHALLENGE") {
-        Outcome::Failure
-    } else if response_code.is_some_and(|c| c >= 400) {
+    } else if action.eq_ignore_ascii_case("CAPTCHA")
+        || action.eq_ignore_ascii_case("CHALLENGE")
+        || response_code.is_some_and(|c| c >= 400)
+    {
+        // Not served (a challenge), or answered with an error.
         Outcome::Failure
     } else {
         Outcome::Success
