@@ -160,3 +160,21 @@ fn auditd_events_are_the_same_at_any_worker_count() {
     };
     assert_eq!(run("1"), run("2"));
 }
+
+#[test]
+fn auditd_files_are_read_whole_never_cut_into_chunks() {
+    use auditflow::source::file::{plan_files, FileUnitPlan};
+    let files = [fixture("audit.log"), fixture("waf.jsonl")];
+    // A 64-byte chunk size would cut both files; only the JSON-lines file is cut.
+    let plan = plan_files(&files, 64).unwrap();
+    assert_eq!(
+        plan[0],
+        FileUnitPlan::Whole {
+            path: files[0].clone()
+        }
+    );
+    assert!(plan[1..]
+        .iter()
+        .all(|u| matches!(u, FileUnitPlan::Lines { .. })));
+    assert!(plan.len() > 2);
+}

@@ -7,6 +7,8 @@
 use super::catalogue::{Class, Method, FIRST_NAMES, LAST_NAMES};
 use super::principal::{aws_id, Principal};
 use super::rng::hash;
+use super::stream::Spec;
+use super::{auditd, confluent, json, waf};
 use crate::parse::Format;
 
 use Class::*;
@@ -180,5 +182,31 @@ pub(crate) fn country(ip: u32) -> &'static str {
     {
         Some(k) => FOREIGN[k % FOREIGN.len()],
         None => HOME[(hash(&[a as u64, b as u64]) % HOME.len() as u64) as usize],
+    }
+}
+
+/// Renders one record of a new family into `out` and returns its event id (as the parser
+/// reports it).
+pub(crate) fn render(
+    format: Format,
+    p: &Principal,
+    s: &Spec,
+    m: &Method,
+    bits: u64,
+    out: &mut Vec<u8>,
+) -> String {
+    match format {
+        Format::Auditd => {
+            auditd::render(p, s, m, bits, out);
+            auditd::event_id(p, s, bits)
+        }
+        Format::Confluent => {
+            confluent::render(p, s, m, bits, out);
+            json::uuid(bits)
+        }
+        _ => {
+            waf::render(p, s, m, bits, out);
+            waf::request_id(s, bits)
+        }
     }
 }

@@ -240,17 +240,8 @@ impl Plan {
                 cloudtrail::render(principal, s, method, bits, &mut raw);
                 json::uuid(bits)
             }
-            Format::Auditd => {
-                auditd::render(principal, s, method, bits, &mut raw);
-                auditd::event_id(principal, s, bits)
-            }
-            Format::Confluent => {
-                confluent::render(principal, s, method, bits, &mut raw);
-                json::uuid(bits)
-            }
-            Format::Waf => {
-                waf::render(principal, s, method, bits, &mut raw);
-                waf::request_id(s, bits)
+            Format::Auditd | Format::Confluent | Format::Waf => {
+                families::render(self.config.format, principal, s, method, bits, &mut raw)
             }
             _ => {
                 gcp::render(principal, s, method, bits, &mut raw);
