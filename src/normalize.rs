@@ -1,6 +1,8 @@
 //! `auditflow parse`: show how AuditFlow reads records, one normalized event per line.
 
-use crate::parse::{parse_record, DeadLetter, Format};
+use crate::event::Position;
+use crate::parse::auditd::Assembler;
+use crate::parse::{parse_record, DeadLetter, Format, ParseError};
 use crate::sink::Target;
 use crate::source::file::expand_inputs;
 use crate::{Error, Result};
@@ -39,7 +41,7 @@ pub fn normalize_files(
             let file = std::fs::File::open(path).map_err(|e| Error::io("cannot read", path, e))?;
             (Box::new(file), Arc::from(path.display().to_string()))
         };
-        crate::parse::reader::read_records(reader, origin, max_record_bytes, &mut |pos, record| {
+        let mut handle = |pos: Position, record: std::result::Result<&[u8], ParseError>| {
             summary.records += 1;
             let result = match record {
                 Ok(raw) => {
@@ -66,7 +68,21 @@ pub fn normalize_files(
             if let Err(e) = written {
                 write_error.get_or_insert(e);
             }
+        };
+        // auditd lines are grouped into events first (formats auditd and auto).
+        let all_lines = match format {
+            Format::Auditd => Some(true),
+            Format::Auto => Some(false),
+            _ => None,
+        };
+        let mut assembler = Assembler::default();
+        crate::parse::reader::read_records(reader, origin, max_record_bytes, &mut |pos, rec| {
+            match all_lines {
+                Some(all) => assembler.push(pos, rec, all, &mut handle),
+                None => handle(pos, rec),
+            }
         });
+        assembler.finish(&mut handle);
         if let Some(e) = write_error.take() {
             return Err(Error::io("cannot write", "output", e));
         }

@@ -30,6 +30,9 @@ pub struct Spec {
     /// Detection rules evaluated on every record.
     #[serde(default)]
     pub rules: RulesSpec,
+    /// AWS WAF field monitors (see [`crate::detect::monitor`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub monitors: Vec<crate::detect::monitor::MonitorSpec>,
 }
 
 /// Detection rules: `[rules] sigma = ["rules", ...]`.
@@ -290,6 +293,9 @@ impl Spec {
                     format!("{what} = {v} must be within [0, 1]"),
                 ));
             }
+        }
+        for monitor in &self.monitors {
+            monitor.validate()?;
         }
         Ok(())
     }

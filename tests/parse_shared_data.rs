@@ -69,7 +69,7 @@ fn find<'p>(parsed: &'p Parsed, file: &str, pred: impl Fn(&AuditEvent) -> bool) 
 /// Files that hold no audit record, with the error each one gets.
 const NOT_AUDIT_GCP: &[(&str, &str)] = &[(
     "network-finding.json",
-    "unrecognized record: not a GCP LogEntry nor a CloudTrail record",
+    "unrecognized record: not a GCP LogEntry, CloudTrail, Confluent Cloud or AWS WAF record, nor an auditd line",
 )];
 
 const NOT_AUDIT_EVENTBRIDGE: &[(&str, &str)] = &[
@@ -120,11 +120,11 @@ const NOT_AUDIT_EVENTBRIDGE: &[(&str, &str)] = &[
     // AWS Config rule invocations: not EventBridge envelopes, not CloudTrail records.
     (
         "event-config-rule-instance.json",
-        "unrecognized record: not a GCP LogEntry nor a CloudTrail record",
+        "unrecognized record: not a GCP LogEntry, CloudTrail, Confluent Cloud or AWS WAF record, nor an auditd line",
     ),
     (
         "event-config-rule-security-group.json",
-        "unrecognized record: not a GCP LogEntry nor a CloudTrail record",
+        "unrecognized record: not a GCP LogEntry, CloudTrail, Confluent Cloud or AWS WAF record, nor an auditd line",
     ),
     // A trimmed CloudTrail record without eventTime nor userIdentity.
     (

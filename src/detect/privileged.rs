@@ -53,6 +53,17 @@ pub const PRIVILEGED_ACTIONS: &[&str] = &[
     "modifydbclustersnapshotattribute",
     "putbucketpolicy",
     "putbucketacl",
+    // Confluent Cloud: API keys, service accounts, role bindings, ACLs.
+    "createapikey",
+    "bindroleforprincipal",
+    "createacls",
+    // Linux auditd (the action's last path segment, or the whole `TYPE program`): sudo,
+    // account and group creation, password and group membership changes.
+    "user_cmd sudo",
+    "add_user useradd",
+    "add_group groupadd",
+    "passwd",
+    "usermod",
 ];
 
 /// True if `action` is a privileged operation.
@@ -63,6 +74,8 @@ pub const PRIVILEGED_ACTIONS: &[&str] = &[
 /// assert!(is_privileged("SetIamPolicy"));
 /// assert!(is_privileged("AttachUserPolicy"));
 /// assert!(!is_privileged("storage.objects.get"));
+/// assert!(is_privileged("USER_CMD sudo"));
+/// assert!(is_privileged("execve /usr/sbin/usermod"));
 /// ```
 pub fn is_privileged(action: &str) -> bool {
     let last = action.rsplit(['.', '/', ':']).next().unwrap_or(action);

@@ -1,9 +1,9 @@
 //! The normalized audit event every log family is parsed into.
 //!
-//! One shape for GCP Cloud Audit Logs, AWS CloudTrail and the other families: who
-//! (principal and its type), what (action on a service), on which resource, from where
-//! (source IP, user agent), with what outcome, when (event time) and where the record came
-//! from (its [`Position`]).
+//! One shape for GCP Cloud Audit Logs, AWS CloudTrail, Linux auditd, Confluent Cloud and
+//! AWS WAF logs: who (principal and its type), what (action on a service), on which
+//! resource, from where (source IP, user agent), with what outcome, when (event time) and
+//! where the record came from (its [`Position`]).
 
 pub mod time;
 
@@ -19,6 +19,12 @@ pub enum SourceFamily {
     Gcp,
     /// AWS CloudTrail.
     Cloudtrail,
+    /// Linux auditd (raw `audit.log`, records grouped into events).
+    Auditd,
+    /// Confluent Cloud audit logs (CloudEvents).
+    Confluent,
+    /// AWS WAF web ACL logs.
+    Waf,
 }
 
 impl SourceFamily {
@@ -27,6 +33,9 @@ impl SourceFamily {
         match self {
             SourceFamily::Gcp => "gcp",
             SourceFamily::Cloudtrail => "cloudtrail",
+            SourceFamily::Auditd => "auditd",
+            SourceFamily::Confluent => "confluent",
+            SourceFamily::Waf => "waf",
         }
     }
 }

@@ -143,6 +143,7 @@ pub(crate) fn inject(
     let mut rng = Rng::new(&[config.seed, 0x696e_6a65, id as u64]);
     let methods = catalogue(config.format);
     let gcp = config.format != Format::Cloudtrail;
+    let other_family = super::families::anomaly_methods(config.format);
     let by_name =
         |names: &[&str]| -> Vec<u16> { names.iter().map(|n| method_index(methods, n)).collect() };
     let n = inc.size as usize;
@@ -150,7 +151,9 @@ pub(crate) fn inject(
     // Gaps between consecutive events (seconds), methods, and per-event variations.
     let (gap_lo, gap_hi, pool): (f64, f64, Vec<u16>) = match inc.kind {
         AnomalyKind::OffHoursKeyCreation => {
-            let names: &[&str] = if gcp {
+            let names: &[&str] = if let Some((creation, _)) = other_family {
+                creation
+            } else if gcp {
                 &[
                     "google.iam.admin.v1.CreateServiceAccountKey",
                     "google.iam.admin.v1.CreateRole",
@@ -162,7 +165,9 @@ pub(crate) fn inject(
             (30.0, 300.0, by_name(names))
         }
         AnomalyKind::AdminGrant => {
-            let names: &[&str] = if gcp {
+            let names: &[&str] = if let Some((_, grants)) = other_family {
+                grants
+            } else if gcp {
                 &["SetIamPolicy"]
             } else {
                 &["AttachUserPolicy", "PutRolePolicy"]

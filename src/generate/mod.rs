@@ -4,7 +4,9 @@
 //! time zone and working hours, a usual mix of methods over a few services, home networks
 //! and user agents. Their events spread over `days` days; `incidents` anomalies (of the six
 //! [`AnomalyKind`]s) are injected on day 2 or later and labelled. Records are GCP Cloud
-//! Audit Log entries or CloudTrail records.
+//! Audit Log entries, CloudTrail records, Confluent Cloud audit records, AWS WAF log records
+//! or auditd events (several `audit.log` lines each: sudo, user creation and failed logins
+//! stand for credential creation, admin grants and denied bursts).
 //!
 //! The stream of principal `p` depends only on the configuration (seed, counts, days, start)
 //! and on `p`, never on `partitions`: [`partition`] yields principals `p % partitions ==
@@ -12,13 +14,17 @@
 //! the same records.
 
 mod anomaly;
+mod auditd;
 mod catalogue;
 mod cloudtrail;
+mod confluent;
+mod families;
 mod gcp;
 mod json;
 mod principal;
 mod rng;
 mod stream;
+mod waf;
 
 use crate::event::time::format_rfc3339;
 use crate::parse::Format;
@@ -39,7 +45,8 @@ pub const DEFAULT_START_NS: i64 = 1_793_577_600_000_000_000;
 /// What to generate.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GeneratorConfig {
-    /// Record family: [`Format::Gcp`] or [`Format::Cloudtrail`] (`Auto` means GCP).
+    /// Record family: [`Format::Gcp`], [`Format::Cloudtrail`], [`Format::Auditd`],
+    /// [`Format::Confluent`] or [`Format::Waf`] (`Auto` means GCP).
     pub format: Format,
     /// Exact number of records.
     pub events: u64,
@@ -156,7 +163,7 @@ pub struct GeneratedRecord {
     pub arrival_ns: i64,
     /// The principal (GCP email, IAM user name, `role/session`, or `root`).
     pub principal: String,
-    /// One JSON object, no trailing newline.
+    /// One JSON object (auditd: the event's lines joined by `\n`), no trailing newline.
     pub raw: Vec<u8>,
     /// Set for injected (anomalous) events.
     pub label: Option<Label>,
@@ -232,6 +239,9 @@ impl Plan {
             Format::Cloudtrail => {
                 cloudtrail::render(principal, s, method, bits, &mut raw);
                 json::uuid(bits)
+            }
+            Format::Auditd | Format::Confluent | Format::Waf => {
+                families::render(self.config.format, principal, s, method, bits, &mut raw)
             }
             _ => {
                 gcp::render(principal, s, method, bits, &mut raw);

@@ -75,6 +75,9 @@ pub(crate) struct Principal {
 
 /// The method catalogue of a format.
 pub(crate) fn catalogue(format: Format) -> &'static [Method] {
+    if let Some(methods) = super::families::catalogue(format) {
+        return methods;
+    }
     match format {
         Format::Cloudtrail => &cat::CT_METHODS,
         _ => &cat::GCP_METHODS,
@@ -276,7 +279,7 @@ impl Principal {
             };
             method_cum.push(total);
         }
-        Principal {
+        let mut principal = Principal {
             index,
             role,
             id_kind,
@@ -296,7 +299,9 @@ impl Principal {
             agents,
             activity,
             admin,
-        }
+        };
+        super::families::adapt(format, seed, &mut principal);
+        principal
     }
 
     /// True for people (users, SSO sessions, root); false for workloads.

@@ -81,10 +81,12 @@ pub(crate) fn delay(rng: &mut Rng) -> i64 {
     }
 }
 
-/// The event time a record can carry: whole seconds for CloudTrail.
+/// The event time a record can carry: whole seconds for CloudTrail, milliseconds for
+/// auditd and WAF.
 pub(crate) fn record_time(format: Format, t: i64) -> i64 {
     match format {
         Format::Cloudtrail => t.div_euclid(NANOS_PER_SEC) * NANOS_PER_SEC,
+        Format::Auditd | Format::Waf => t.div_euclid(1_000_000) * 1_000_000,
         _ => t,
     }
 }

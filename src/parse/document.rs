@@ -17,13 +17,17 @@ pub enum Layout {
     /// One JSON document: an array of records, a `{"Records":[...]}` object or a single
     /// (possibly pretty-printed) record, see [`split_document`].
     Document,
+    /// Linux auditd text lines (`type=...` / `node=...`), read line by line; their events
+    /// span lines, so such files are never cut into chunks.
+    AuditLines,
 }
 
 /// Guesses the layout from the first bytes of a file (after any decompression).
 ///
 /// The first non-whitespace byte `[` means [`Layout::Document`]; `{` whose first line holds
 /// one complete JSON value means [`Layout::JsonLines`]; anything else (a multi-line object,
-/// a first line cut off by the end of `head`, other bytes) means [`Layout::Document`].
+/// a first line cut off by the end of `head`, other bytes) means [`Layout::Document`],
+/// except a first line starting `type=` or `node=`: [`Layout::AuditLines`].
 /// Empty or whitespace-only input is [`Layout::JsonLines`] (it holds no record either way).
 /// A UTF-8 byte order mark is skipped.
 pub fn detect_layout(head: &[u8]) -> Layout {
@@ -39,6 +43,7 @@ pub fn detect_layout(head: &[u8]) -> Layout {
                 _ => Layout::Document,
             }
         }
+        Some(_) if super::auditd::is_auditd_line(&head[start..]) => Layout::AuditLines,
         Some(_) => Layout::Document,
     }
 }

@@ -14,7 +14,9 @@
 //! Records are parsed with sonic-rs into typed structs that borrow their strings from the
 //! input; only the owned `String`s of the [`AuditEvent`] are allocated.
 
+pub mod auditd;
 pub mod cloudtrail;
+pub mod confluent;
 mod diagnose;
 pub mod document;
 pub mod gcp;
@@ -23,6 +25,7 @@ mod json;
 pub mod reader;
 #[cfg(test)]
 mod tests;
+pub mod waf;
 
 pub use document::{detect_layout, expand_line, expand_line_at, split_document, Layout};
 pub use reader::read_records;
@@ -44,6 +47,12 @@ pub enum Format {
     Gcp,
     /// AWS CloudTrail record (plain or EventBridge-wrapped).
     Cloudtrail,
+    /// Linux auditd `audit.log` lines, grouped into events.
+    Auditd,
+    /// Confluent Cloud audit log record (CloudEvents).
+    Confluent,
+    /// AWS WAF web ACL log record.
+    Waf,
     /// Detected per record.
     Auto,
 }
@@ -54,10 +63,15 @@ impl FromStr for Format {
         match s {
             "gcp" => Ok(Format::Gcp),
             "cloudtrail" => Ok(Format::Cloudtrail),
+            "auditd" => Ok(Format::Auditd),
+            "confluent" => Ok(Format::Confluent),
+            "waf" => Ok(Format::Waf),
             "auto" => Ok(Format::Auto),
             other => Err(crate::Error::invalid(
                 "format",
-                format!("unknown format {other:?}: use gcp, cloudtrail or auto"),
+                format!(
+                    "unknown format {other:?}: use gcp, cloudtrail, auditd, confluent, waf or auto"
+                ),
             )),
         }
     }
@@ -68,6 +82,9 @@ impl fmt::Display for Format {
         f.write_str(match self {
             Format::Gcp => "gcp",
             Format::Cloudtrail => "cloudtrail",
+            Format::Auditd => "auditd",
+            Format::Confluent => "confluent",
+            Format::Waf => "waf",
             Format::Auto => "auto",
         })
     }
@@ -110,7 +127,9 @@ pub enum ParseError {
     #[error("not an audit record: {0}")]
     NotAuditRecord(String),
     /// `--format auto` could not tell which family the record belongs to.
-    #[error("unrecognized record: not a GCP LogEntry nor a CloudTrail record")]
+    #[error(
+        "unrecognized record: not a GCP LogEntry, CloudTrail, Confluent Cloud or AWS WAF record, nor an auditd line"
+    )]
     UnknownFamily,
     /// The input could not be decompressed.
     #[error("decompression failed: {0}")]
@@ -177,6 +196,9 @@ impl ParserOptions {
         match self.format {
             Format::Gcp => gcp::parse_gcp(raw, position),
             Format::Cloudtrail => cloudtrail::parse_cloudtrail(raw, position),
+            Format::Auditd => auditd::parse_auditd(raw, position),
+            Format::Confluent => confluent::parse_confluent(raw, position),
+            Format::Waf => waf::parse_waf(raw, position),
             Format::Auto => parse_auto(raw, position),
         }
     }
@@ -205,21 +227,45 @@ pub fn check_size(raw: &[u8], limit: usize) -> Result<(), ParseError> {
 /// Never panics: invalid UTF-8, malformed JSON, wrong field types, missing or empty
 /// required fields and bad timestamps are all [`ParseError`]s. Unknown fields are ignored.
 /// An EventBridge envelope around a CloudTrail record is unwrapped. With [`Format::Auto`]
-/// the family is detected per record: a `"protoPayload"` key means GCP, anything else is
-/// read as CloudTrail (or EventBridge), and a record with none of `userIdentity`,
-/// `eventSource`, `eventVersion`, `detail` is [`ParseError::UnknownFamily`].
+/// the family is detected per record: a record starting with `type=` or `node=` is an
+/// auditd event, a `"protoPayload"` key means GCP, `"webaclId"` with `"httpRequest"` AWS
+/// WAF, `"specversion"` or `"authenticationInfo"` Confluent Cloud; anything else is read as
+/// CloudTrail (or EventBridge), and a record with none of `userIdentity`, `eventSource`,
+/// `eventVersion`, `detail` is [`ParseError::UnknownFamily`]. For [`Format::Auditd`] the
+/// record is one event (its lines joined by `\n`, see [`auditd::Assembler`]).
 pub fn parse_record(format: Format, raw: &[u8], position: &Position) -> ParseResult {
     ParserOptions::new(format).parse(raw, position)
 }
 
 static PROTO_PAYLOAD: LazyLock<memmem::Finder<'static>> =
     LazyLock::new(|| memmem::Finder::new(b"\"protoPayload\""));
+static WEBACL_ID: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"\"webaclId\""));
+static SPEC_VERSION: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"\"specversion\""));
+static AUTHENTICATION_INFO: LazyLock<memmem::Finder<'static>> =
+    LazyLock::new(|| memmem::Finder::new(b"\"authenticationInfo\""));
 
 fn parse_auto(raw: &[u8], position: &Position) -> ParseResult {
+    if auditd::is_auditd_line(raw) {
+        return auditd::parse_auditd(raw, position);
+    }
     if PROTO_PAYLOAD.find(raw).is_some() {
         match gcp::parse_gcp(raw, position) {
             // The key was only mentioned inside some value: not a LogEntry.
             Err(ParseError::MissingField("protoPayload")) => {}
+            other => return other,
+        }
+    }
+    if WEBACL_ID.find(raw).is_some() {
+        match waf::parse_waf(raw, position) {
+            Err(ParseError::MissingField("httpRequest" | "action" | "timestamp")) => {}
+            other => return other,
+        }
+    }
+    if SPEC_VERSION.find(raw).is_some() || AUTHENTICATION_INFO.find(raw).is_some() {
+        match confluent::parse_confluent(raw, position) {
+            Err(ParseError::MissingField("data" | "data.methodName")) => {}
             other => return other,
         }
     }

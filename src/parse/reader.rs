@@ -98,7 +98,7 @@ pub fn read_records(
     let layout = detect_layout(&head);
     let mut state = Lines::new(origin, max_record_bytes, gzip);
     match (layout, head_err) {
-        (Layout::JsonLines, None) => {
+        (Layout::JsonLines | Layout::AuditLines, None) => {
             state.run(&mut Cursor::new(head).chain(reader), &mut counted);
         }
         (_, err) => {

@@ -119,6 +119,8 @@ where
     E: EventTime + 'static,
     D: FnMut(Format, &[u8], &Position) -> Result<E, crate::parse::ParseError> + 'static,
 {
+    // auditd events span lines: group them before parsing (a no-op for JSON formats).
+    let units = super::auditd::group_events(units, config.format);
     source(scope, "Ingest", move |capability, info| {
         let activator = scope.activator_for(info.address);
         let mut cap = Some(capability);

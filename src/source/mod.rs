@@ -5,6 +5,7 @@
 //! to workers and each keeps its own event-time watermark, so which events count as late
 //! is a function of the input alone, and results are the same at any worker count.
 
+pub mod auditd;
 pub mod file;
 pub mod generator;
 pub mod ingest;

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 #[derive(clap::Args)]
 pub struct GenerateArgs {
-    /// gcp or cloudtrail.
+    /// gcp, cloudtrail, auditd, confluent or waf.
     #[arg(long, default_value = "gcp")]
     format: Format,
     /// Number of records.
@@ -43,7 +43,7 @@ impl GenerateArgs {
         if self.format == Format::Auto {
             return Err(Error::invalid(
                 "--format",
-                "generate writes one family: gcp or cloudtrail",
+                "generate writes one family: gcp, cloudtrail, auditd, confluent or waf",
             ));
         }
         let mut config = GeneratorConfig::new(self.format, self.events, self.seed);
@@ -98,7 +98,7 @@ impl EvaluateArgs {
 
 #[derive(clap::Args)]
 pub struct ParseArgs {
-    /// Record format: gcp, cloudtrail or auto.
+    /// Record format: gcp, cloudtrail, auditd, confluent, waf or auto.
     #[arg(long, default_value = "auto")]
     format: Format,
     /// Where dead letters go (default stderr).
@@ -134,7 +134,7 @@ pub struct FeaturesArgs {
     /// Files, directories, globs, or - for stdin.
     #[arg(long, required = true, num_args = 1..)]
     input: Vec<String>,
-    /// Record format: gcp, cloudtrail or auto.
+    /// Record format: gcp, cloudtrail, auditd, confluent, waf or auto.
     #[arg(long, default_value = "auto")]
     format: Format,
     /// Window length (e.g. 5m).

@@ -55,7 +55,7 @@ pub struct RunArgs {
     /// Input files, directories, globs, or - for stdin (overrides the spec's source).
     #[arg(long, num_args = 1..)]
     input: Vec<String>,
-    /// Record format: gcp, cloudtrail or auto (overrides the spec).
+    /// Record format: gcp, cloudtrail, auditd, confluent, waf or auto (overrides the spec).
     #[arg(long)]
     format: Option<Format>,
     /// Alerts as JSON lines to this path (default: the spec's, else stdout).
