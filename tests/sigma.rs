@@ -227,3 +227,35 @@ fn sigma_check_json_lists_loaded_and_failed_rules() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("bad.yaml"));
 }
+
+#[test]
+fn sigmahq_auditd_rules_run_on_grouped_auditd_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let alerts_of = |log: &str| -> Vec<String> {
+        let alerts = dir.path().join("alerts.jsonl");
+        let status = Command::new(env!("CARGO_BIN_EXE_auditflow"))
+            .args(["run", "--format", "auditd", "--rules"])
+            .arg(repo("../shared/data/sigma/rules/linux/auditd"))
+            .arg("--input")
+            .arg(repo(&format!("../shared/data/auditd/otrf/{log}")))
+            .arg("--alerts")
+            .arg(&alerts)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::fs::read_to_string(&alerts)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|a| a["detector"] == "sigma")
+            .map(|a| a["rule_title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // OTRF's `dd if=/dev/zero` detonation: the EXECVE record of the event matches.
+    assert_eq!(
+        alerts_of("sh_binary_padding_dd_2020-11-10081941.log"),
+        ["Overwriting the File with Dev Zero or Null"]
+    );
+    // `arp -a` matches no SigmaHQ auditd rule.
+    assert!(alerts_of("sh_arp_cache_2020-11-10074812.log").is_empty());
+}

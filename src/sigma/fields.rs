@@ -14,8 +14,7 @@ pub enum Target {
     Cloudtrail,
     /// `product: gcp, service: gcp.audit`: GCP Cloud Audit Log entries.
     Gcp,
-    /// `product: linux, service: auditd`: auditd records. Loaded and checked; evaluated once
-    /// an auditd parser feeds the dataflow (no record of this build has this family).
+    /// `product: linux, service: auditd`: auditd events, evaluated record line by line.
     Auditd,
 }
 
@@ -55,11 +54,14 @@ impl Target {
         }
     }
 
-    /// The target of records of `family`.
-    pub fn of_family(family: SourceFamily) -> Target {
+    /// The target of records of `family`; `None` for families no Sigma logsource names
+    /// here (Confluent Cloud, WAF).
+    pub fn of_family(family: SourceFamily) -> Option<Target> {
         match family {
-            SourceFamily::Gcp => Target::Gcp,
-            SourceFamily::Cloudtrail => Target::Cloudtrail,
+            SourceFamily::Gcp => Some(Target::Gcp),
+            SourceFamily::Cloudtrail => Some(Target::Cloudtrail),
+            SourceFamily::Auditd => Some(Target::Auditd),
+            SourceFamily::Confluent | SourceFamily::Waf => None,
         }
     }
 

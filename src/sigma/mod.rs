@@ -145,28 +145,64 @@ impl RuleSet {
     }
 
     /// Every rule of `target` matching the raw `record`, with its hit, in rule order.
-    /// The record is parsed as JSON only if some rule applies to its family.
+    /// The record is parsed only if some rule applies to its family. An auditd event is
+    /// several record lines: a rule matches the event when it matches one of its lines,
+    /// each seen as `{type, node, <fields>}` with hex values decoded (as Sigma's auditd
+    /// rules expect).
     pub fn evaluate(&self, target: Target, raw: &[u8]) -> Vec<(&Rule, RuleHit)> {
         if !self.rules.iter().any(|r| r.target == target) {
             return Vec::new();
         }
-        let Ok(record) = serde_json::from_slice::<Value>(raw) else {
-            return Vec::new();
+        let records: Vec<Value> = if target == Target::Auditd {
+            auditd_records(raw)
+        } else {
+            serde_json::from_slice::<Value>(raw).into_iter().collect()
         };
         self.rules
             .iter()
             .filter(|r| r.target == target)
-            .filter_map(|r| r.evaluate(&record).map(|hit| (r, hit)))
+            .filter_map(|r| {
+                records
+                    .iter()
+                    .find_map(|record| r.evaluate(record))
+                    .map(|hit| (r, hit))
+            })
             .collect()
     }
 
     /// The alerts the rules raise on one parsed event and its raw record.
     pub fn alerts(&self, event: &AuditEvent, raw: &[u8]) -> Vec<RuleAlert> {
-        self.evaluate(Target::of_family(event.source), raw)
+        let Some(target) = Target::of_family(event.source) else {
+            return Vec::new();
+        };
+        self.evaluate(target, raw)
             .into_iter()
             .map(|(rule, hit)| RuleAlert::new(rule, hit, event))
             .collect()
     }
+}
+
+/// The record lines of a raw auditd event as JSON objects: `type`, `node` when present, and
+/// every `key=value` field (decoded; the first occurrence of a repeated key wins).
+fn auditd_records(raw: &[u8]) -> Vec<Value> {
+    use crate::parse::auditd::fields::{fields, header};
+    let text = String::from_utf8_lossy(raw);
+    text.lines()
+        .filter_map(|line| header(line).ok())
+        .map(|h| {
+            let mut record = serde_json::Map::new();
+            record.insert("type".into(), Value::String(h.kind.to_string()));
+            if let Some(node) = h.node {
+                record.insert("node".into(), Value::String(node.to_string()));
+            }
+            for (key, value) in fields(h.kind, h.body) {
+                if !key.is_empty() && !record.contains_key(key) {
+                    record.insert(key.to_string(), Value::String(value.into_owned()));
+                }
+            }
+            Value::Object(record)
+        })
+        .collect()
 }
 
 #[cfg(test)]
