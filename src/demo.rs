@@ -34,7 +34,8 @@ pub struct DemoReport {
     pub quality: Quality,
 }
 
-/// The demo's spec: both families from the generator, default windows and thresholds.
+/// The demo's spec: both families from the generator, default windows and thresholds, and
+/// the shipped privileged-access Sigma rules (built into the binary).
 pub fn demo_spec(options: &DemoOptions) -> Spec {
     Spec {
         name: "demo".into(),
@@ -49,6 +50,9 @@ pub fn demo_spec(options: &DemoOptions) -> Spec {
                 incidents: None,
             },
             ..SourceSpec::default()
+        },
+        rules: crate::spec::RulesSpec {
+            sigma: vec![crate::sigma::shipped::BUILTIN_PRIVILEGED.to_string()],
         },
         ..Spec::default()
     }

@@ -259,3 +259,25 @@ fn sigmahq_auditd_rules_run_on_grouped_auditd_events() {
     // `arp -a` matches no SigmaHQ auditd rule.
     assert!(alerts_of("sh_arp_cache_2020-11-10074812.log").is_empty());
 }
+
+#[test]
+fn builtin_rules_are_the_files_under_dataflows_rules() {
+    use auditflow::sigma::shipped::{BUILTIN_PRIVILEGED, SHIPPED_RULES};
+    let mut on_disk: Vec<(String, String)> = std::fs::read_dir(repo("dataflows/rules"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yml"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    on_disk.sort();
+    let built_in: Vec<(String, String)> = SHIPPED_RULES
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    assert_eq!(built_in, on_disk, "regenerate src/sigma/shipped.rs");
+    let rules = RuleSet::load(&[PathBuf::from(BUILTIN_PRIVILEGED)]).unwrap();
+    assert_eq!(rules.rules().len(), on_disk.len());
+}

@@ -40,12 +40,18 @@ impl CheckReport {
     pub fn check(paths: &[PathBuf]) -> Result<CheckReport> {
         let mut files = Vec::new();
         for path in paths {
+            if path.as_os_str() == super::shipped::BUILTIN_PRIVILEGED {
+                for (name, _) in super::shipped::SHIPPED_RULES {
+                    files.push(PathBuf::from(format!("{}/{name}", path.display())));
+                }
+                continue;
+            }
             collect(path, &mut files)?;
         }
         let mut report = CheckReport::default();
         let mut ids: BTreeMap<String, PathBuf> = BTreeMap::new();
         for path in files {
-            let loaded = std::fs::read_to_string(&path)
+            let loaded = read_rule(&path)
                 .map_err(|e| RuleError::Read(e.to_string()))
                 .and_then(|text| Rule::parse(&text))
                 .and_then(|rule| match ids.get(&rule.id) {
@@ -103,4 +109,22 @@ fn collect(path: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A rule file's text; `builtin:privileged/NAME` is a shipped rule built into the binary.
+fn read_rule(path: &Path) -> std::io::Result<String> {
+    let text = path.to_string_lossy();
+    let builtin = text
+        .strip_prefix(super::shipped::BUILTIN_PRIVILEGED)
+        .and_then(|rest| rest.strip_prefix('/'));
+    match builtin {
+        Some(name) => super::shipped::SHIPPED_RULES
+            .iter()
+            .find(|(file, _)| *file == name)
+            .map(|(_, text)| text.to_string())
+            .ok_or_else(|| {
+                std::io::Error::new(std::io::ErrorKind::NotFound, "no such shipped rule")
+            }),
+        None => std::fs::read_to_string(path),
+    }
 }

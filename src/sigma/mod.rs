@@ -20,6 +20,7 @@ pub mod fields;
 mod load;
 pub mod pattern;
 pub mod rule;
+pub mod shipped;
 pub mod value;
 
 pub use alert::{MatchedEvent, RuleAlert};

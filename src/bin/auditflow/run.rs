@@ -44,6 +44,17 @@ impl DemoArgs {
         })?;
         print_summary(&report.run);
         print_quality(&report.quality);
+        let mut by_rule = std::collections::BTreeMap::<&str, usize>::new();
+        for alert in &report.run.rule_alerts {
+            *by_rule.entry(alert.rule_title.as_str()).or_default() += 1;
+        }
+        eprintln!(
+            "sigma rule alerts (shipped privileged-access rules): {}",
+            report.run.rule_alerts.len()
+        );
+        for (title, n) in by_rule {
+            eprintln!("  {title:<56} {n}");
+        }
         Ok(())
     }
 }
