@@ -163,6 +163,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                         ingest_events(scope, units, config, counters, Some(dead_out), late_out);
                     (events, None)
                 } else {
+                    let correlations = Arc::new(rules.correlations().to_vec());
                     let decoder = rule_decoder(rules);
                     let (events, alerts) = ingest_events_with(
                         scope,
@@ -173,7 +174,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                         late_out,
                         decoder,
                     )
-                    .split_rule_alerts();
+                    .split_rule_alerts(correlations);
                     (events, Some(alerts))
                 };
                 let mut scored = events

@@ -115,6 +115,9 @@ pub struct MatchedEvent {
     /// Alerts raised by the event's record.
     #[serde(skip)]
     pub alerts: Vec<RuleAlert>,
+    /// What the record contributes to correlation rules.
+    #[serde(skip)]
+    pub hits: Vec<super::CorrelationHit>,
 }
 
 impl EventTime for MatchedEvent {

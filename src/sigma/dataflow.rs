@@ -1,7 +1,8 @@
 //! Rules in the dataflow: evaluated by the ingest decoder on each raw record as it is
 //! parsed, then split off the events as a collection of alerts.
 
-use super::{MatchedEvent, RuleAlert, RuleSet};
+use super::correlate::SigmaCorrelations;
+use super::{Correlation, MatchedEvent, RuleAlert, RuleSet};
 use crate::event::{AuditEvent, Position};
 use crate::parse::{parse_record, Format, ParseError};
 use differential_dataflow::VecCollection;
@@ -15,16 +16,23 @@ pub fn rule_decoder(
 ) -> impl FnMut(Format, &[u8], &Position) -> Result<MatchedEvent, ParseError> + 'static {
     move |format, raw, position| {
         let event = parse_record(format, raw, position)?;
-        let alerts = rules.alerts(&event, raw);
-        Ok(MatchedEvent { event, alerts })
+        let (alerts, hits) = rules.matches(&event, raw);
+        Ok(MatchedEvent {
+            event,
+            alerts,
+            hits,
+        })
     }
 }
 
-/// Splits events carrying rule alerts into the events and the alerts.
+/// Splits events carrying rule alerts into the events and the alerts, evaluating the
+/// correlation rules on the way ([`super::correlate::SigmaCorrelations`]).
 pub trait SplitRuleAlerts<'s> {
-    /// The events (for the other detectors) and every rule alert, each at its event's time.
+    /// The events (for the other detectors) and every rule alert: detection rules' at their
+    /// event's time, correlations' when their condition becomes true.
     fn split_rule_alerts(
         self,
+        correlations: Arc<Vec<Correlation>>,
     ) -> (
         VecCollection<'s, u64, AuditEvent, isize>,
         VecCollection<'s, u64, RuleAlert, isize>,
@@ -34,11 +42,16 @@ pub trait SplitRuleAlerts<'s> {
 impl<'s> SplitRuleAlerts<'s> for VecCollection<'s, u64, MatchedEvent, isize> {
     fn split_rule_alerts(
         self,
+        correlations: Arc<Vec<Correlation>>,
     ) -> (
         VecCollection<'s, u64, AuditEvent, isize>,
         VecCollection<'s, u64, RuleAlert, isize>,
     ) {
-        let alerts = self.clone().flat_map(|m| m.alerts);
+        let mut alerts = self.clone().flat_map(|m| m.alerts);
+        if !correlations.is_empty() {
+            let hits = self.clone().flat_map(|m| m.hits);
+            alerts = alerts.concat(hits.sigma_correlations(correlations));
+        }
         let events = self.map(|m| m.event);
         (events, alerts)
     }

@@ -1,7 +1,7 @@
 //! Loading rule files and directories, and the report of which rules load and why others
 //! do not.
 
-use super::{Rule, RuleError};
+use super::{Correlation, Rule, RuleError};
 use crate::{Error, Result};
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -25,11 +25,22 @@ pub struct LoadFailure {
     pub reason: RuleError,
 }
 
+/// A correlation rule that loaded (its base rules found), and its file.
+#[derive(Clone, Debug)]
+pub struct LoadedCorrelation {
+    /// The rule file.
+    pub path: PathBuf,
+    /// The correlation.
+    pub correlation: Correlation,
+}
+
 /// Which rule files under some paths load, and why the others do not.
 #[derive(Clone, Debug, Default)]
 pub struct CheckReport {
     /// Rules that load, in path order.
     pub loaded: Vec<LoadedRule>,
+    /// Correlation rules that load, in path order.
+    pub correlations: Vec<LoadedCorrelation>,
     /// Files that do not, in path order.
     pub failed: Vec<LoadFailure>,
 }
@@ -49,6 +60,7 @@ impl CheckReport {
             collect(path, &mut files)?;
         }
         let mut report = CheckReport::default();
+        let mut pending = Vec::new();
         let mut ids: BTreeMap<String, PathBuf> = BTreeMap::new();
         for path in files {
             let loaded = read_rule(&path)
@@ -66,16 +78,50 @@ impl CheckReport {
                     ids.insert(rule.id.clone(), path.clone());
                     report.loaded.push(LoadedRule { path, rule });
                 }
+                Err(RuleError::Correlation) => {
+                    match read_rule(&path)
+                        .map_err(|e| RuleError::Read(e.to_string()))
+                        .and_then(|text| Correlation::parse(&text))
+                    {
+                        Ok(correlation) => pending.push(LoadedCorrelation { path, correlation }),
+                        Err(reason) => report.failed.push(LoadFailure { path, reason }),
+                    }
+                }
                 Err(reason) => report.failed.push(LoadFailure { path, reason }),
             }
         }
+        // A correlation loads only if every rule it names (by `name` or `id`) loaded.
+        for loaded in pending {
+            let missing = loaded.correlation.rules.iter().find(|name| {
+                !report
+                    .loaded
+                    .iter()
+                    .any(|l| l.rule.id == **name || l.rule.name.as_deref() == Some(name.as_str()))
+            });
+            match missing {
+                Some(name) => report.failed.push(LoadFailure {
+                    path: loaded.path,
+                    reason: RuleError::Value(format!(
+                        "correlation names rule {name:?}, but no loaded rule has that name or id"
+                    )),
+                }),
+                None => report.correlations.push(loaded),
+            }
+        }
+        report.failed.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(report)
     }
 
     /// The report as JSON: `{"loaded": N, "failed": [{"path", "reason"}], "rules": [...]}`.
     pub fn to_json(&self) -> serde_json::Value {
         json!({
-            "loaded": self.loaded.len(),
+            "loaded": self.loaded.len() + self.correlations.len(),
+            "correlations": self.correlations.iter().map(|c| json!({
+                "path": c.path.display().to_string(),
+                "id": c.correlation.id,
+                "title": c.correlation.title,
+                "type": c.correlation.kind_name,
+            })).collect::<Vec<_>>(),
             "failed": self.failed.iter().map(|f| json!({
                 "path": f.path.display().to_string(),
                 "reason": f.reason.to_string(),

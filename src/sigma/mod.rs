@@ -15,6 +15,8 @@
 
 pub mod alert;
 pub mod condition;
+pub mod correlate;
+pub mod correlation;
 pub mod dataflow;
 pub mod fields;
 mod load;
@@ -24,9 +26,10 @@ pub mod shipped;
 pub mod value;
 
 pub use alert::{MatchedEvent, RuleAlert};
+pub use correlation::{Correlation, CorrelationHit};
 pub use dataflow::SplitRuleAlerts;
 pub use fields::Target;
-pub use load::{CheckReport, LoadFailure, LoadedRule};
+pub use load::{CheckReport, LoadFailure, LoadedCorrelation, LoadedRule};
 pub use rule::{Rule, RuleHit};
 
 use crate::event::AuditEvent;
@@ -50,7 +53,7 @@ pub enum RuleError {
     #[error("missing or invalid `{0}`")]
     Missing(&'static str),
     /// A correlation rule (event_count, value_count, temporal).
-    #[error("correlation rules (event_count, value_count, temporal) are not evaluated yet; only detection rules are")]
+    #[error("a correlation rule, not a detection rule (load it with the rule set)")]
     Correlation,
     /// The logsource maps onto no format AuditFlow reads.
     #[error("logsource ({logsource}) is not supported: {why}")]
@@ -105,12 +108,29 @@ pub enum RuleError {
 #[derive(Clone, Debug, Default)]
 pub struct RuleSet {
     rules: Vec<Rule>,
+    correlations: Vec<Correlation>,
 }
 
 impl RuleSet {
     /// A set of already-parsed rules.
     pub fn new(rules: Vec<Rule>) -> Self {
-        RuleSet { rules }
+        RuleSet {
+            rules,
+            correlations: Vec::new(),
+        }
+    }
+
+    /// Detection rules and the correlation rules over them (their references resolved).
+    pub fn with_correlations(rules: Vec<Rule>, correlations: Vec<Correlation>) -> Self {
+        RuleSet {
+            rules,
+            correlations,
+        }
+    }
+
+    /// The correlation rules.
+    pub fn correlations(&self) -> &[Correlation] {
+        &self.correlations
     }
 
     /// Loads every rule file under `paths` (files, or directories searched recursively for
@@ -124,14 +144,19 @@ impl RuleSet {
                 format!(
                     "{} of {} rule files do not load, first {}: {} (run `auditflow sigma check` for the list)",
                     report.failed.len(),
-                    report.failed.len() + report.loaded.len(),
+                    report.failed.len() + report.loaded.len() + report.correlations.len(),
                     failure.path.display(),
                     failure.reason
                 ),
             ));
         }
-        Ok(RuleSet::new(
+        Ok(RuleSet::with_correlations(
             report.loaded.into_iter().map(|l| l.rule).collect(),
+            report
+                .correlations
+                .into_iter()
+                .map(|c| c.correlation)
+                .collect(),
         ))
     }
 
@@ -151,6 +176,13 @@ impl RuleSet {
     /// each seen as `{type, node, <fields>}` with hex values decoded (as Sigma's auditd
     /// rules expect).
     pub fn evaluate(&self, target: Target, raw: &[u8]) -> Vec<(&Rule, RuleHit)> {
+        self.evaluate_with_records(target, raw)
+            .into_iter()
+            .map(|(rule, hit, _)| (rule, hit))
+            .collect()
+    }
+
+    fn evaluate_with_records(&self, target: Target, raw: &[u8]) -> Vec<(&Rule, RuleHit, Value)> {
         if !self.rules.iter().any(|r| r.target == target) {
             return Vec::new();
         }
@@ -165,21 +197,37 @@ impl RuleSet {
             .filter_map(|r| {
                 records
                     .iter()
-                    .find_map(|record| r.evaluate(record))
-                    .map(|hit| (r, hit))
+                    .find_map(|record| r.evaluate(record).map(|hit| (r, hit, record.clone())))
             })
             .collect()
     }
 
     /// The alerts the rules raise on one parsed event and its raw record.
     pub fn alerts(&self, event: &AuditEvent, raw: &[u8]) -> Vec<RuleAlert> {
+        self.matches(event, raw).0
+    }
+
+    /// The alerts one event raises, and the hits it contributes to correlation rules. A
+    /// rule used by a correlation alerts on its own only if a correlation using it says
+    /// `generate: true` (Sigma's convention).
+    pub fn matches(&self, event: &AuditEvent, raw: &[u8]) -> (Vec<RuleAlert>, Vec<CorrelationHit>) {
         let Some(target) = Target::of_family(event.source) else {
-            return Vec::new();
+            return (Vec::new(), Vec::new());
         };
-        self.evaluate(target, raw)
-            .into_iter()
-            .map(|(rule, hit)| RuleAlert::new(rule, hit, event))
-            .collect()
+        let (mut alerts, mut hits) = (Vec::new(), Vec::new());
+        for (rule, hit, record) in self.evaluate_with_records(target, raw) {
+            let mut silent = false;
+            for (index, correlation) in self.correlations.iter().enumerate() {
+                if let Some(h) = correlation.hit(index, rule, &record, event.source) {
+                    hits.push(h);
+                    silent |= !correlation.generate;
+                }
+            }
+            if !silent {
+                alerts.push(RuleAlert::new(rule, hit, event));
+            }
+        }
+        (alerts, hits)
     }
 }
 

@@ -22,6 +22,8 @@ pub struct Rule {
     pub tags: Vec<String>,
     /// Which records it is evaluated on.
     pub target: Target,
+    /// The rule's `name`, by which correlation rules refer to it.
+    pub name: Option<String>,
     names: Vec<String>,
     selections: Vec<Selection>,
     condition: Condition,
@@ -142,6 +144,7 @@ impl Rule {
             level: text_of("level").unwrap_or_else(|| "medium".into()),
             tags,
             target,
+            name: text_of("name"),
             names,
             selections,
             condition,
