@@ -7,6 +7,7 @@
 use crate::event::{AuditEvent, Outcome};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Which span of a principal's history an observation belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -56,8 +57,9 @@ impl Categorical {
 /// One fact about one event, counted by the dataflow.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Observation {
-    /// A value of a categorical feature.
-    Value(Categorical, String),
+    /// A value of a categorical feature. Shared (`Arc`): the dataflow copies observations
+    /// many times (windows, batchers), and a reference count is cheaper than a string copy.
+    Value(Categorical, Arc<str>),
     /// The hour the event happened in, as whole hours since the Unix epoch (UTC). Gives the
     /// hour-of-day profile (`hour % 24`), the per-hour rate and its spread, and how much
     /// history a baseline covers.
@@ -70,10 +72,10 @@ pub enum Observation {
 pub fn observations(event: &AuditEvent) -> [Observation; 6] {
     let hour = event.time_ns.div_euclid(3_600_000_000_000);
     [
-        Observation::Value(Categorical::Action, event.action.clone()),
-        Observation::Value(Categorical::Service, event.service.clone()),
-        Observation::Value(Categorical::Network, network_of(&event.source_ip)),
-        Observation::Value(Categorical::UserAgent, event.user_agent.clone()),
+        Observation::Value(Categorical::Action, event.action.as_str().into()),
+        Observation::Value(Categorical::Service, event.service.as_str().into()),
+        Observation::Value(Categorical::Network, network_of(&event.source_ip).into()),
+        Observation::Value(Categorical::UserAgent, event.user_agent.as_str().into()),
         Observation::Hour(hour),
         Observation::Outcome(event.outcome),
     ]

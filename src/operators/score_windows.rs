@@ -7,6 +7,7 @@ use crate::detect::score::{score, ScoringConfig};
 use crate::event::{AuditEvent, Outcome, PrincipalType};
 use differential_dataflow::VecCollection;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// Most evidence events kept per scored window.
 pub const MAX_EVIDENCE: usize = 10;
@@ -135,7 +136,10 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                     outcome: event.outcome,
                     principal_type: event.principal_type,
                 };
-                (event.principal, ScoreInput::Evidence(evidence))
+                (
+                    Arc::<str>::from(event.principal),
+                    ScoreInput::Evidence(evidence),
+                )
             })
             .sliding_window(0, window);
         // The baseline and the long history move only at hour boundaries: an event enters
@@ -143,7 +147,7 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
         let history = self
             .clone()
             .flat_map(|event| {
-                let principal = event.principal.clone();
+                let principal: Arc<str> = event.principal.as_str().into();
                 observations(&event)
                     .into_iter()
                     .map(move |o| (principal.clone(), ScoreInput::Observed(Span::Baseline, o)))
@@ -154,16 +158,14 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
         let privileged = self
             .flat_map(|event| {
                 let day = event.time_ns.div_euclid(86_400_000_000_000) * 24;
+                let principal: Arc<str> = event.principal.into();
                 let marker = (
-                    event.principal.clone(),
+                    principal.clone(),
                     ScoreInput::Observed(Span::History, Observation::Hour(day)),
                 );
                 let action = is_privileged(&event.action).then(|| {
-                    let observed = Observation::Value(Categorical::Action, event.action);
-                    (
-                        event.principal,
-                        ScoreInput::Observed(Span::History, observed),
-                    )
+                    let observed = Observation::Value(Categorical::Action, event.action.into());
+                    (principal, ScoreInput::Observed(Span::History, observed))
                 });
                 std::iter::once(marker).chain(action)
             })
@@ -210,6 +212,7 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                     output.push((scored_window(&now, &evidence, past, &config), 1));
                 }
             })
+            .map(|(principal, scored)| (principal.to_string(), scored))
     }
 }
 

@@ -107,7 +107,7 @@ mod tests {
     fn profile(feature: Categorical, values: &[(&str, u64)]) -> Profile {
         let mut p = Profile::default();
         for (v, c) in values {
-            p.add(&Observation::Value(feature, v.to_string()), *c);
+            p.add(&Observation::Value(feature, (*v).into()), *c);
         }
         p
     }

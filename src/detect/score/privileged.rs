@@ -106,7 +106,7 @@ mod tests {
         let mut p = Profile::default();
         p.add(&Observation::Hour(0), 1);
         for (a, c) in actions {
-            p.add(&Observation::Value(Categorical::Action, a.to_string()), *c);
+            p.add(&Observation::Value(Categorical::Action, (*a).into()), *c);
         }
         p
     }
