@@ -24,7 +24,7 @@ fn run(
         dead_letter: Target::File(dead.to_path_buf()),
         max_record_bytes: 1 << 20,
         chunk_bytes: chunk,
-        execution: Execution { workers },
+        execution: Execution::threads(workers),
     })
     .unwrap()
 }

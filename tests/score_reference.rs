@@ -185,7 +185,7 @@ fn scores_equal_reference_at_1_2_4_workers() {
             dead_letter: Target::File(dir.path().join("dead.jsonl")),
             late: None,
             collect: false,
-            execution: Execution { workers },
+            execution: Execution::threads(workers),
         })
         .unwrap();
         let s = &report.summary;

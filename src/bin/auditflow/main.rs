@@ -2,6 +2,7 @@
 //!
 //! Each subcommand's flags live beside the library call they feed, one module per group.
 
+mod cluster;
 mod common;
 mod data;
 mod run;
@@ -35,6 +36,8 @@ enum Command {
     Parse(data::ParseArgs),
     /// Per-principal tumbling-window features (stage 1) as CSV.
     Features(data::FeaturesArgs),
+    /// Launch N local processes of a subcommand as one cluster (e.g. `-- run spec.toml`).
+    Cluster(cluster::ClusterArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => args.execute(),
         Command::Parse(args) => args.execute(),
         Command::Features(args) => args.execute(),
+        Command::Cluster(args) => args.execute(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -30,7 +30,8 @@ pub struct DemoArgs {
 
 impl DemoArgs {
     pub fn execute(self) -> auditflow::Result<()> {
-        let execution = self.workers.execution();
+        let execution = self.workers.execution()?;
+        let leader = execution.is_leader();
         eprintln!(
             "demo: {} generated GCP and CloudTrail events over {} days with injected attacks, {} workers",
             self.events, self.days, execution.workers
@@ -42,8 +43,10 @@ impl DemoArgs {
             json: self.json,
             execution,
         })?;
-        print_summary(&report.run);
-        print_quality(&report.quality);
+        if leader {
+            print_summary(&report.run);
+            print_quality(&report.quality);
+        }
         Ok(())
     }
 }
@@ -82,6 +85,8 @@ pub struct RunArgs {
 
 impl RunArgs {
     pub fn execute(self) -> auditflow::Result<()> {
+        let execution = self.workers.execution()?;
+        let leader = execution.is_leader();
         let mut spec = match &self.spec {
             Some(path) => Spec::load(path)?,
             None => Spec::default(),
@@ -123,9 +128,12 @@ impl RunArgs {
                 .map(|s| Target::parse(&s)),
             spec,
             collect: false,
-            execution: self.workers.execution(),
+            execution,
         };
         let report = run_pipeline(options)?;
+        if !leader {
+            return Ok(());
+        }
         print_summary(&report);
         if self.fail_on_dead_letter && report.summary.dead_lettered > 0 {
             return Err(Error::DeadLetters(report.summary.dead_lettered));
