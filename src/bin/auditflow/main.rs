@@ -2,6 +2,7 @@
 //!
 //! Each subcommand's flags live beside the library call they feed, one module per group.
 
+mod bench;
 mod cluster;
 mod common;
 mod data;
@@ -38,6 +39,8 @@ enum Command {
     Features(data::FeaturesArgs),
     /// Launch N local processes of a subcommand as one cluster (e.g. `-- run spec.toml`).
     Cluster(cluster::ClusterArgs),
+    /// Measure the scoring engine: source -> engine -> blackhole (events/s, latency, memory).
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +53,7 @@ fn main() -> ExitCode {
         Command::Parse(args) => args.execute(),
         Command::Features(args) => args.execute(),
         Command::Cluster(args) => args.execute(),
+        Command::Bench(args) => args.execute(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

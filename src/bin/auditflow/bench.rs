@@ -1,0 +1,95 @@
+//! `bench`: the scoring engine from a source into a blackhole, measured.
+
+use crate::common::Workers;
+use auditflow::parse::Format;
+use auditflow::pipeline::bench::{run_bench, BenchReport};
+use auditflow::pipeline::plan::plan_source;
+use auditflow::spec::{SourceKind, Spec};
+use std::path::PathBuf;
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// Events to generate (ignored with --input).
+    #[arg(long, default_value_t = 1_000_000)]
+    events: u64,
+    /// gcp or cloudtrail (generated), or the format of --input (auto allowed).
+    #[arg(long, default_value = "gcp")]
+    format: Format,
+    /// Replay this file instead of generating events.
+    #[arg(long)]
+    input: Option<String>,
+    /// Pipeline spec for windows and baseline (defaults apply without one).
+    #[arg(long)]
+    spec: Option<PathBuf>,
+    /// Generator seed.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    workers: Workers,
+}
+
+impl BenchArgs {
+    pub fn execute(self) -> auditflow::Result<()> {
+        let execution = self.workers.execution()?;
+        let leader = execution.is_leader();
+        let mut spec = match &self.spec {
+            Some(path) => Spec::load(path)?,
+            None => Spec::default(),
+        };
+        spec.source.format = self.format;
+        match self.input {
+            Some(input) => {
+                spec.source.kind = SourceKind::Files;
+                spec.source.paths = vec![input];
+            }
+            None => {
+                spec.source.kind = SourceKind::Generator;
+                spec.source.generator.events = self.events;
+                spec.source.generator.seed = self.seed;
+                spec.source.generator.days = 1;
+            }
+        }
+        let report = run_bench(&spec, plan_source(&spec.source)?, execution)?;
+        if !leader {
+            return Ok(());
+        }
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string(&report).expect("a bench report serializes")
+            );
+        } else {
+            print_report(&report);
+        }
+        Ok(())
+    }
+}
+
+fn print_report(r: &BenchReport) {
+    let s = &r.summary;
+    let l = &r.latency_ms;
+    println!(
+        "{} processes x {} workers: {} events in {:.2}s",
+        r.processes, r.workers, s.records, r.seconds
+    );
+    println!(
+        "throughput: {:.0} events/s, {:.1} MB/s ({} scored-window outputs)",
+        r.events_per_sec, r.mb_per_sec, r.outputs
+    );
+    println!(
+        "event-to-output latency: p50 {:.1} ms, p99 {:.1} ms, p99.9 {:.1} ms, max {:.1} ms ({} events)",
+        l.p50, l.p99, l.p999, l.max, l.samples
+    );
+    println!(
+        "peak memory: {:.1} MiB (process 0), {:.1} MiB (all processes)",
+        r.peak_rss_bytes as f64 / (1 << 20) as f64,
+        r.peak_rss_bytes_all as f64 / (1 << 20) as f64
+    );
+    println!(
+        "records: {} processed, {} late, {} dead-lettered",
+        s.processed, s.late, s.dead_lettered
+    );
+}
