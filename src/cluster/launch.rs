@@ -21,6 +21,9 @@ pub struct LaunchOptions {
     pub processes: usize,
     /// Worker threads per process.
     pub workers: usize,
+    /// Prefix each output line with its process (`[p0] `); off when only process 0
+    /// prints and its output must stay machine-readable.
+    pub prefix_output: bool,
 }
 
 /// How one process ended.
@@ -75,7 +78,11 @@ pub fn launch(options: &LaunchOptions) -> Result<Vec<ProcessExit>> {
                 return Err(Error::io("cannot start", &options.program, e));
             }
         };
-        let prefix = format!("[p{process}] ");
+        let prefix = if options.prefix_output {
+            format!("[p{process}] ")
+        } else {
+            String::new()
+        };
         if let Some(out) = child.stdout.take() {
             pumps.push(pump(out, prefix.clone(), false));
         }

@@ -1,10 +1,12 @@
 //! `bench`: the scoring engine from a source into a blackhole, measured.
 
 use crate::common::Workers;
+use auditflow::cluster::launch::{check_exits, launch, LaunchOptions};
 use auditflow::parse::Format;
 use auditflow::pipeline::bench::{run_bench, BenchReport};
 use auditflow::pipeline::plan::plan_source;
 use auditflow::spec::{SourceKind, Spec};
+use auditflow::Error;
 use std::path::PathBuf;
 
 #[derive(clap::Args)]
@@ -33,6 +35,9 @@ pub struct BenchArgs {
 
 impl BenchArgs {
     pub fn execute(self) -> auditflow::Result<()> {
+        if self.workers.processes.unwrap_or(1) > 1 && self.workers.hostfile.is_none() {
+            return self.launch_local_cluster();
+        }
         let execution = self.workers.execution()?;
         let leader = execution.is_leader();
         let mut spec = match &self.spec {
@@ -65,6 +70,41 @@ impl BenchArgs {
             print_report(&report);
         }
         Ok(())
+    }
+}
+
+impl BenchArgs {
+    /// `--processes N` without a hostfile: run N local processes of this bench on
+    /// loopback (process 0 prints the report for all of them).
+    fn launch_local_cluster(self) -> auditflow::Result<()> {
+        let mut args = vec![
+            "bench".to_string(),
+            "--format".into(),
+            self.format.to_string(),
+        ];
+        args.extend(["--events".into(), self.events.to_string()]);
+        args.extend(["--seed".into(), self.seed.to_string()]);
+        if let Some(input) = self.input {
+            args.extend(["--input".into(), input]);
+        }
+        if let Some(spec) = self.spec {
+            args.extend(["--spec".into(), spec.display().to_string()]);
+        }
+        if self.json {
+            args.push("--json".into());
+        }
+        let exits = launch(&LaunchOptions {
+            program: std::env::current_exe()
+                .map_err(|e| Error::io("cannot find", "the auditflow executable", e))?,
+            args,
+            processes: self.workers.processes.unwrap_or(1),
+            workers: self
+                .workers
+                .workers
+                .unwrap_or_else(|| auditflow::pipeline::Execution::all_cores().workers),
+            prefix_output: false,
+        })?;
+        check_exits(&exits)
     }
 }
 

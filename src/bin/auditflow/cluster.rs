@@ -26,6 +26,7 @@ impl ClusterArgs {
             args: self.command,
             processes: self.processes,
             workers: self.workers,
+            prefix_output: true,
         })?;
         check_exits(&exits)
     }
