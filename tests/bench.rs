@@ -27,12 +27,19 @@ fn check(report: &Value) {
     );
     assert_eq!(records, processed + late + dead);
     let latency = &report["latency_ms"];
-    assert_eq!(latency["samples"].as_u64(), Some(processed), "every event measured");
+    assert_eq!(
+        latency["samples"].as_u64(),
+        Some(processed),
+        "every event measured"
+    );
     let q: Vec<f64> = ["p50", "p99", "p999", "max"]
         .iter()
         .map(|k| latency[k].as_f64().unwrap())
         .collect();
-    assert!(q[0] > 0.0 && q.windows(2).all(|w| w[0] <= w[1]), "{latency}");
+    assert!(
+        q[0] > 0.0 && q.windows(2).all(|w| w[0] <= w[1]),
+        "{latency}"
+    );
     assert!(report["outputs"].as_u64().unwrap() > 0);
     assert!(report["peak_rss_bytes"].as_u64().unwrap() > 0);
     assert!(summary["bytes"].as_u64().unwrap() > 0);

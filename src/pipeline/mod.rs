@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod execution;
 pub mod features;
+pub mod memory;
 pub mod plan;
 pub mod progress;
 pub mod run;

@@ -4,7 +4,9 @@ use crate::common::Workers;
 use auditflow::cluster::launch::{check_exits, launch, LaunchOptions};
 use auditflow::parse::Format;
 use auditflow::pipeline::bench::{run_bench, BenchReport};
+use auditflow::pipeline::memory::MemoryEstimate;
 use auditflow::pipeline::plan::plan_source;
+use auditflow::pipeline::InputPlan;
 use auditflow::spec::{SourceKind, Spec};
 use auditflow::Error;
 use std::path::PathBuf;
@@ -23,6 +25,9 @@ pub struct BenchArgs {
     /// Pipeline spec for windows and baseline (defaults apply without one).
     #[arg(long)]
     spec: Option<PathBuf>,
+    /// Generated principals (default: events / 200, within 10..5000).
+    #[arg(long)]
+    principals: Option<u32>,
     /// Generator seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -55,9 +60,21 @@ impl BenchArgs {
                 spec.source.generator.events = self.events;
                 spec.source.generator.seed = self.seed;
                 spec.source.generator.days = 1;
+                spec.source.generator.principals = self.principals.unwrap_or(0);
             }
         }
-        let report = run_bench(&spec, plan_source(&spec.source)?, execution)?;
+        let plan = plan_source(&spec.source)?;
+        if leader {
+            if let InputPlan::Generator(configs) = &plan {
+                let principals: u64 = configs.iter().map(|c| c.principals as u64).sum();
+                let events: u64 = configs.iter().map(|c| c.events).sum();
+                let rate = events as f64 / principals.max(1) as f64 / 24.0;
+                let estimate =
+                    MemoryEstimate::new(&spec.time.windows()?, principals, rate, Some(events));
+                eprintln!("{}", estimate.describe());
+            }
+        }
+        let report = run_bench(&spec, plan, execution)?;
         if !leader {
             return Ok(());
         }
@@ -86,6 +103,9 @@ impl BenchArgs {
         args.extend(["--seed".into(), self.seed.to_string()]);
         if let Some(input) = self.input {
             args.extend(["--input".into(), input]);
+        }
+        if let Some(principals) = self.principals {
+            args.extend(["--principals".into(), principals.to_string()]);
         }
         if let Some(spec) = self.spec {
             args.extend(["--spec".into(), spec.display().to_string()]);

@@ -2,6 +2,7 @@
 
 use crate::common::{print_quality, print_summary, Workers};
 use auditflow::parse::Format;
+use auditflow::pipeline::memory::{MemoryEstimate, WORKLOAD_EVENTS_PER_PRINCIPAL_HOUR};
 use auditflow::pipeline::plan::plan_source;
 use auditflow::pipeline::run::{run_pipeline, AlertStyle, RunOptions};
 use auditflow::sink::Target;
@@ -79,6 +80,12 @@ pub struct RunArgs {
     /// Exit with status 3 if any record was dead-lettered.
     #[arg(long)]
     fail_on_dead_letter: bool,
+    /// Print a memory estimate for this many active principals before starting.
+    #[arg(long)]
+    expected_principals: Option<u64>,
+    /// Events per principal per hour assumed by the memory estimate.
+    #[arg(long, default_value_t = WORKLOAD_EVENTS_PER_PRINCIPAL_HOUR)]
+    expected_rate: f64,
     #[command(flatten)]
     workers: Workers,
 }
@@ -108,6 +115,11 @@ impl RunArgs {
         } else {
             AlertStyle::Json
         };
+        if let (Some(principals), true) = (self.expected_principals, leader) {
+            let windows = spec.time.windows()?;
+            let estimate = MemoryEstimate::new(&windows, principals, self.expected_rate, None);
+            eprintln!("{}", estimate.describe());
+        }
         let options = RunOptions {
             input: plan_source(&spec.source)?,
             alerts: Some(alerts),
