@@ -286,3 +286,39 @@ fn unreachable_peer_fails_with_its_address_within_the_timeout() {
     assert!(start.elapsed() < std::time::Duration::from_secs(20));
     assert!(!out_file.exists());
 }
+
+#[test]
+fn cluster_command_forwards_sigterm_to_every_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("endless.toml");
+    std::fs::write(
+        &spec,
+        "[source]\nkind = \"generator\"\nformat = \"gcp\"\n[source.generator]\nevents = 50000000\nseed = 1\ndays = 30\n",
+    )
+    .unwrap();
+    let launcher = auditflow()
+        .args(["cluster", "--processes", "2", "--", "run", &path(&spec)])
+        .args(["--alerts", &path(&dir.path().join("alerts.jsonl"))])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let sent = Command::new("kill")
+        .args(["-TERM", &launcher.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let start = std::time::Instant::now();
+    let out = launcher.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("2 of 2 processes failed") && err.contains("SIGTERM"),
+        "both processes stopped by the forwarded signal: {err}"
+    );
+}
