@@ -70,6 +70,9 @@ pub struct LatencyPercentiles {
     pub samples: u64,
 }
 
+/// What worker 0 gathers from every worker: latencies, outputs, each process's peak RSS.
+type Merged = (Histogram<u64>, u64, Vec<u64>);
+
 /// An event with the instant the source read it (microseconds since the run's epoch).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 struct ReadEvent {
@@ -99,7 +102,7 @@ pub fn run_bench(spec: &Spec, input: InputPlan, execution: Execution) -> Result<
     };
     let counters = Arc::new(IngestCounters::default());
     let totals = Arc::new(Mutex::new(None));
-    let merged: Arc<Mutex<Option<(Histogram<u64>, u64, Vec<u64>)>>> = Arc::default();
+    let merged: Arc<Mutex<Option<Merged>>> = Arc::default();
     let plan = Arc::new(input);
     let max_record = spec.source.max_record_bytes;
     let threads = execution.workers;

@@ -122,7 +122,7 @@ impl RunSummary {
         totals: &Mutex<Option<CounterTotals>>,
         elapsed: Duration,
     ) -> Self {
-        let total = totals.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let total = *totals.lock().unwrap_or_else(|p| p.into_inner());
         let [records, processed, dead_lettered, late, bytes] =
             total.unwrap_or_else(|| counters_array(counters));
         RunSummary {
