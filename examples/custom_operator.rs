@@ -46,7 +46,7 @@ fn main() -> auditflow::Result<()> {
         batch: 4096,
     };
     let stats = counters.clone();
-    execute(Execution { workers: 2 }, move |worker| {
+    execute(Execution::threads(2), move |worker| {
         let units = plan.open_units(worker.index(), worker.peers(), 1 << 20)?;
         let (ingest, counters) = (ingest.clone(), counters.clone());
         worker.dataflow::<u64, _, _>(move |scope| {

@@ -40,6 +40,16 @@ pub enum Error {
     /// The run finished but dead letters were produced and `--fail-on-dead-letter` was set.
     #[error("{0} record(s) were dead-lettered; see the dead-letter output for reasons")]
     DeadLetters(u64),
+    /// A process of a cluster could not connect to a peer within the connect timeout.
+    #[error("cluster: process {process} at {address}: {message}")]
+    Connect {
+        /// The peer's process index.
+        process: usize,
+        /// The peer's `host:port` from the hostfile.
+        address: String,
+        /// What went wrong and what to do.
+        message: String,
+    },
     /// The timely runtime failed to start or a worker panicked.
     #[error("dataflow failed: {0}")]
     Dataflow(String),

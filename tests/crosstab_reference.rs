@@ -68,7 +68,7 @@ fn dataflow_crosstab_equals_reference_at_1_2_4_workers() {
             by: by.clone(),
             lateness_secs: 365 * 86_400,
             dead_letter: Target::File(dir.path().join("dead.jsonl")),
-            execution: Execution { workers },
+            execution: Execution::threads(workers),
         })
         .unwrap();
         assert_eq!(crosstab, reference, "{workers} workers");
@@ -92,7 +92,7 @@ fn sign_ins_land_in_their_sections() {
         by: vec![RowField::Principal],
         lateness_secs: 3600,
         dead_letter: Target::File(dir.path().join("dead.jsonl")),
-        execution: Execution { workers: 2 },
+        execution: Execution::threads(2),
     })
     .unwrap();
     let row = vec!["mallory".to_string()];

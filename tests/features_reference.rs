@@ -1,36 +1,39 @@
-//! The features dataflow equals a plain reference computation, at 1, 2 and 4 workers, and
+//! The features dataflow equals a plain reference computation, at 1, 2 and 4 workers and
+//! on 2 processes of 2 workers, and
 //! input = processed + dead-lettered + late.
 
 mod common;
 
 use auditflow::parse::Format;
 use auditflow::pipeline::features::{run_features, FeaturesOptions, FEATURES_HEADER};
-use auditflow::pipeline::Execution;
 use auditflow::sink::Target;
 
 fn run(
     input: &std::path::Path,
     out: &std::path::Path,
     dead: &std::path::Path,
+    processes: usize,
     workers: usize,
     chunk: u64,
 ) -> auditflow::pipeline::RunSummary {
-    run_features(FeaturesOptions {
-        inputs: vec![input.display().to_string()],
-        format: Format::Gcp,
-        window_secs: 300,
-        lateness_secs: 60,
-        out: Target::File(out.to_path_buf()),
-        dead_letter: Target::File(dead.to_path_buf()),
-        max_record_bytes: 1 << 20,
-        chunk_bytes: chunk,
-        execution: Execution { workers },
+    common::on_cluster(processes, workers, |execution| {
+        run_features(FeaturesOptions {
+            inputs: vec![input.display().to_string()],
+            format: Format::Gcp,
+            window_secs: 300,
+            lateness_secs: 60,
+            out: Target::File(out.to_path_buf()),
+            dead_letter: Target::File(dead.to_path_buf()),
+            max_record_bytes: 1 << 20,
+            chunk_bytes: chunk,
+            execution,
+        })
+        .unwrap()
     })
-    .unwrap()
 }
 
 #[test]
-fn features_equal_reference_at_1_2_4_workers() {
+fn features_equal_reference_at_1_2_4_workers_and_2_processes() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.jsonl");
     common::write_gcp_file(&input, 42, 6000, 6, 50, 20, 15);
@@ -41,10 +44,10 @@ fn features_equal_reference_at_1_2_4_workers() {
         "the input must exercise late and bad records"
     );
     let mut first_output = None;
-    for workers in [1, 2, 4] {
-        let out = dir.path().join(format!("rows{workers}.csv"));
-        let dead = dir.path().join(format!("dead{workers}.jsonl"));
-        let summary = run(&input, &out, &dead, workers, chunk);
+    for (processes, workers) in [(1, 1), (1, 2), (1, 4), (2, 2)] {
+        let out = dir.path().join(format!("rows{processes}x{workers}.csv"));
+        let dead = dir.path().join(format!("dead{processes}x{workers}.jsonl"));
+        let summary = run(&input, &out, &dead, processes, workers, chunk);
         assert_eq!(summary.processed, events, "processed at {workers} workers");
         assert_eq!(summary.late, late, "late at {workers} workers");
         assert_eq!(

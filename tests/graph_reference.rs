@@ -47,7 +47,7 @@ fn dataflow_graph_equals_reference_at_1_2_4_workers() {
             format: Format::Auto,
             lateness_secs: 10 * 365 * 86_400,
             dead_letter: Target::File(dir.path().join("dead.jsonl")),
-            execution: Execution { workers },
+            execution: Execution::threads(workers),
         })
         .unwrap();
         assert_eq!(graph, reference, "{workers} workers");

@@ -1,6 +1,7 @@
 //! The scoring dataflow equals a plain recomputation: for every principal, the windows
 //! the reference says change are exactly the windows scored, with the same counts and the
-//! same scores, at 1, 2 and 4 workers; and input = processed + dead-lettered + late.
+//! same scores, at 1, 2 and 4 workers and on 2 processes of 2 workers; and input =
+//! processed + dead-lettered + late.
 
 mod common;
 
@@ -11,7 +12,6 @@ use auditflow::event::AuditEvent;
 use auditflow::parse::{parse_record, Format};
 use auditflow::pipeline::plan::plan_source;
 use auditflow::pipeline::run::{run_pipeline, AlertStyle, RunOptions, ScoreRecord};
-use auditflow::pipeline::Execution;
 use auditflow::sink::Target;
 use auditflow::spec::Spec;
 use std::collections::{BTreeMap, BTreeSet};
@@ -155,7 +155,7 @@ fn scored(path: &std::path::Path) -> Vec<(String, u64, u64, u64, u32, u32)> {
 }
 
 #[test]
-fn scores_equal_reference_at_1_2_4_workers() {
+fn scores_equal_reference_at_1_2_4_workers_and_2_processes() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.jsonl");
     // 8 hours, disorder within the lateness, some malformed lines, no very late events.
@@ -173,21 +173,27 @@ fn scores_equal_reference_at_1_2_4_workers() {
     spec.source.format = Format::Gcp;
     spec.time.baseline = "3h".into();
     let mut first = None;
-    for workers in [1, 2, 4] {
-        let scores = dir.path().join(format!("scores{workers}.jsonl"));
-        let alerts = dir.path().join(format!("alerts{workers}.jsonl"));
-        let report = run_pipeline(RunOptions {
-            input: plan_source(&spec.source).unwrap(),
-            spec: spec.clone(),
-            alerts: Some(Target::File(alerts.clone())),
-            alert_style: AlertStyle::Json,
-            scores: Some(Target::File(scores.clone())),
-            dead_letter: Target::File(dir.path().join("dead.jsonl")),
-            late: None,
-            collect: false,
-            execution: Execution { workers },
-        })
-        .unwrap();
+    for (processes, workers) in [(1, 1), (1, 2), (1, 4), (2, 2)] {
+        let scores = dir
+            .path()
+            .join(format!("scores{processes}x{workers}.jsonl"));
+        let alerts = dir
+            .path()
+            .join(format!("alerts{processes}x{workers}.jsonl"));
+        let report = common::on_cluster(processes, workers, |execution| {
+            run_pipeline(RunOptions {
+                input: plan_source(&spec.source).unwrap(),
+                spec: spec.clone(),
+                alerts: Some(Target::File(alerts.clone())),
+                alert_style: AlertStyle::Json,
+                scores: Some(Target::File(scores.clone())),
+                dead_letter: Target::File(dir.path().join("dead.jsonl")),
+                late: None,
+                collect: false,
+                execution,
+            })
+            .unwrap()
+        });
         let s = &report.summary;
         assert_eq!(s.records, s.processed + s.dead_lettered + s.late);
         assert_eq!(

@@ -103,7 +103,7 @@ fn dataflow_rule_alerts_equal_a_sequential_evaluation_at_any_worker_count() {
             dead_letter: Target::File(dir.path().join("dead.jsonl")),
             late: None,
             collect: true,
-            execution: Execution { workers },
+            execution: Execution::threads(workers),
         })
         .unwrap();
         let s = &report.summary;

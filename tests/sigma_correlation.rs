@@ -159,7 +159,7 @@ fn correlations_equal_a_sequential_evaluation_at_any_worker_count() {
             dead_letter: Target::Stderr,
             late: None,
             collect: true,
-            execution: Execution { workers },
+            execution: Execution::threads(workers),
         })
         .unwrap();
         let mut got = report.rule_alerts.clone();

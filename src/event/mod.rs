@@ -118,8 +118,9 @@ pub struct Position {
     pub origin: Arc<str>,
     /// Byte offset, Kafka offset or sequence number.
     pub offset: u64,
-    /// 1-based line number, when known.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
+    /// 1-based line number, when known. Always serialized (`null` when unknown): skipping
+    /// it breaks bincode, which carries positions between the processes of a cluster.
+    #[serde(default)]
     pub line: Option<u64>,
 }
 

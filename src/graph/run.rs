@@ -3,7 +3,7 @@
 use super::{EdgeKey, EdgeStats, EntityGraph};
 use crate::operators::{CollectOrdered, EntityEdges};
 use crate::parse::Format;
-use crate::pipeline::{execute, ingest_events, Execution, InputPlan, RunSummary};
+use crate::pipeline::{execute, finish_and_total, ingest_events, Execution, InputPlan, RunSummary};
 use crate::sink::{SharedOutput, Target};
 use crate::source::file::{expand_inputs, plan_files, CHUNK_BYTES};
 use crate::source::ingest::{IngestConfig, IngestCounters};
@@ -36,7 +36,9 @@ pub fn run_graph(options: GraphOptions) -> Result<(EntityGraph, RunSummary)> {
         CHUNK_BYTES,
     )?));
     let counters = Arc::new(IngestCounters::default());
-    let dead = SharedOutput::new(options.dead_letter.open()?, "dead-letter output");
+    let execution = options.execution.clone();
+    let dead = SharedOutput::new(execution.open(&options.dead_letter)?, "dead-letter output");
+    let totals = Arc::new(Mutex::new(None));
     let config = IngestConfig {
         format: options.format,
         lateness_ns: options.lateness_secs as i64 * 1_000_000_000,
@@ -47,15 +49,16 @@ pub fn run_graph(options: GraphOptions) -> Result<(EntityGraph, RunSummary)> {
     let live: Arc<Mutex<BTreeMap<(EdgeKey, EdgeStats), isize>>> = Arc::default();
     {
         let (live, dead, counters) = (live.clone(), dead.clone(), counters.clone());
+        let (totals, threads) = (totals.clone(), execution.workers);
         execute(options.execution, move |worker| {
             let (units, error) = match plan.open_units(worker.index(), worker.peers(), 1 << 20) {
                 Ok(units) => (units, None),
                 Err(e) => (Vec::new(), Some(e)),
             };
-            let (live, dead, counters) = (live.clone(), dead.clone(), counters.clone());
+            let (live, dead, counters_w) = (live.clone(), dead.clone(), counters.clone());
             let config = config.clone();
             worker.dataflow::<u64, _, _>(move |scope| {
-                ingest_events(scope, units, config, counters, Some(dead), None)
+                ingest_events(scope, units, config, counters_w, Some(dead), None)
                     .entity_edges()
                     .collect_ordered("GraphSink", move |_time, changes| {
                         let mut live = live.lock().expect("graph state");
@@ -64,6 +67,7 @@ pub fn run_graph(options: GraphOptions) -> Result<(EntityGraph, RunSummary)> {
                         }
                     });
             });
+            finish_and_total(worker, threads, &counters, &totals);
             error.map_or(Ok(()), Err)
         })?;
     }
@@ -77,6 +81,6 @@ pub fn run_graph(options: GraphOptions) -> Result<(EntityGraph, RunSummary)> {
         .collect();
     Ok((
         EntityGraph { edges },
-        RunSummary::from_counters(&counters, start.elapsed()),
+        RunSummary::from_counters(&counters, &totals, start.elapsed()),
     ))
 }

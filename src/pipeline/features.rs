@@ -1,6 +1,6 @@
 //! `auditflow features`: the stage-1 per-principal window rows as CSV.
 
-use super::{execute, ingest_events_with, Execution, InputPlan, RunSummary};
+use super::{execute, finish_and_total, ingest_events_with, Execution, InputPlan, RunSummary};
 use crate::operators::window_features::FeatureEvent;
 use crate::operators::{CollectOrdered, WindowFeatures};
 use crate::parse::Format;
@@ -49,11 +49,12 @@ pub fn run_features(options: FeaturesOptions) -> Result<RunSummary> {
     let counters = Arc::new(IngestCounters::default());
     let progress = (options.out != Target::Stdout)
         .then(|| super::progress::Progress::start(counters.clone(), plan.total_bytes()));
-    let mut out = options.out.open()?;
+    let execution = options.execution.clone();
+    let mut out = execution.open(&options.out)?;
     writeln!(out.writer(), "{FEATURES_HEADER}")
         .map_err(|e| crate::Error::io("cannot write", "features", e))?;
     let rows = SharedOutput::new(out, "features output");
-    let dead = SharedOutput::new(options.dead_letter.open()?, "dead-letter output");
+    let dead = SharedOutput::new(execution.open(&options.dead_letter)?, "dead-letter output");
     let config = IngestConfig {
         format: options.format,
         lateness_ns: options.lateness_secs as i64 * 1_000_000_000,
@@ -65,6 +66,8 @@ pub fn run_features(options: FeaturesOptions) -> Result<RunSummary> {
     let window = options.window_secs;
     let max_record = options.max_record_bytes;
     let (rows_w, dead_w, counters_w) = (rows.clone(), dead.clone(), counters.clone());
+    let totals = Arc::new(std::sync::Mutex::new(None));
+    let (totals_w, threads) = (totals.clone(), execution.workers);
     execute(options.execution, move |worker| {
         let (index, peers) = (worker.index(), worker.peers());
         let (units, error) = match plan.open_units(index, peers, max_record) {
@@ -73,6 +76,7 @@ pub fn run_features(options: FeaturesOptions) -> Result<RunSummary> {
         };
         let rows = rows_w.clone();
         let (dead, counters) = (dead_w.clone(), counters_w.clone());
+        let counters_total = counters.clone();
         let config = config.clone();
         worker.dataflow::<u64, _, _>(move |scope| {
             ingest_events_with(
@@ -106,12 +110,17 @@ pub fn run_features(options: FeaturesOptions) -> Result<RunSummary> {
                 });
             });
         });
+        finish_and_total(worker, threads, &counters_total, &totals_w);
         error.map_or(Ok(()), Err)
     })?;
     drop(progress);
     rows.finish()?;
     dead.finish()?;
-    Ok(RunSummary::from_counters(&counters, start.elapsed()))
+    Ok(RunSummary::from_counters(
+        &counters,
+        &totals,
+        start.elapsed(),
+    ))
 }
 
 /// Quotes a CSV field when it holds a comma, quote or newline.

@@ -1,7 +1,10 @@
 //! Running pipelines on timely: execution settings, input planning, and the shared front
 //! half of every pipeline (ingest, dead letters, late events).
 
+pub mod bench;
+pub mod execution;
 pub mod features;
+pub mod memory;
 pub mod plan;
 pub mod progress;
 pub mod run;
@@ -12,35 +15,15 @@ use crate::sink::SharedOutput;
 use crate::source::file::{FileUnitPlan, LineChunk};
 use crate::source::ingest::{ingest_with, EventTime, IngestConfig, IngestCounters, Ingested};
 use crate::source::Unit;
-use crate::{Error, Result};
+use crate::Result;
 use differential_dataflow::{AsCollection, VecCollection};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use timely::dataflow::operators::vec::{Map, Partition};
 use timely::dataflow::Scope;
 
-/// How a pipeline runs: worker threads in this process.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Execution {
-    /// Worker threads.
-    pub workers: usize,
-}
-
-impl Execution {
-    /// One worker per available core.
-    pub fn all_cores() -> Self {
-        Execution {
-            workers: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        }
-    }
-
-    fn config(&self) -> Result<timely::Config> {
-        if self.workers == 0 {
-            return Err(Error::invalid("workers", "must be at least 1"));
-        }
-        Ok(timely::Config::process(self.workers))
-    }
-}
+use execution::counters_array;
+pub use execution::{execute, finish_and_total, CounterTotals, Execution, DEFAULT_CONNECT_TIMEOUT};
 
 /// What the units of a run are: planned once, identically for every worker.
 #[derive(Clone, Debug)]
@@ -132,14 +115,22 @@ pub struct RunSummary {
 }
 
 impl RunSummary {
-    pub(crate) fn from_counters(counters: &IngestCounters, elapsed: Duration) -> Self {
-        let (records, processed, dead_lettered, late) = counters.snapshot();
+    /// The totals over every process when `totals` holds them (process 0), else this
+    /// process's own counts.
+    pub(crate) fn from_counters(
+        counters: &IngestCounters,
+        totals: &Mutex<Option<CounterTotals>>,
+        elapsed: Duration,
+    ) -> Self {
+        let total = *totals.lock().unwrap_or_else(|p| p.into_inner());
+        let [records, processed, dead_lettered, late, bytes] =
+            total.unwrap_or_else(|| counters_array(counters));
         RunSummary {
             records,
             processed,
             dead_lettered,
             late,
-            bytes: counters.bytes.load(std::sync::atomic::Ordering::Relaxed),
+            bytes,
             elapsed,
         }
     }
@@ -239,31 +230,4 @@ fn write_json_lines<T: serde::Serialize>(out: &SharedOutput, items: Vec<(T, isiz
         }
         Ok(())
     });
-}
-
-/// Runs `build` on every worker of `execution` until all dataflows finish. Errors raised
-/// inside workers are collected; the first one is returned.
-pub fn execute<F>(execution: Execution, build: F) -> Result<()>
-where
-    F: Fn(&mut timely::worker::Worker) -> Result<()> + Send + Sync + 'static,
-{
-    let guards = timely::execute(execution.config()?, move |worker| {
-        let result = build(worker);
-        while worker.step_or_park(None) {}
-        result
-    })
-    .map_err(Error::Dataflow)?;
-    let mut first = None;
-    for result in guards.join() {
-        match result {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => {
-                first.get_or_insert(e);
-            }
-            Err(panic) => {
-                first.get_or_insert(Error::Dataflow(panic));
-            }
-        }
-    }
-    first.map_or(Ok(()), Err)
 }

@@ -1,6 +1,8 @@
 //! `auditflow run`: the scoring pipeline. Events in, scored windows and alerts out.
 
-use super::{execute, ingest_events, ingest_events_with, Execution, InputPlan, RunSummary};
+use super::{
+    execute, finish_and_total, ingest_events, ingest_events_with, Execution, InputPlan, RunSummary,
+};
 use crate::detect::alert::{Alert, AlertEpisodes};
 use crate::detect::score::ScoringConfig;
 use crate::event::time::format_rfc3339_secs;
@@ -103,20 +105,22 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
         granule_secs: windows.slide,
         batch: 8192,
     };
+    let execution = options.execution.clone();
     let open = |t: &Option<Target>, name: &'static str| -> Result<Option<SharedOutput>> {
         t.as_ref()
-            .map(|t| Ok(SharedOutput::new(t.open()?, name)))
+            .map(|t| Ok(SharedOutput::new(execution.open(t)?, name)))
             .transpose()
     };
     let alerts_out = open(&options.alerts, "alerts output")?;
     let scores_out = open(&options.scores, "scores output")?;
     let late_out = open(&options.late, "late-event output")?;
-    let dead_out = SharedOutput::new(options.dead_letter.open()?, "dead-letter output");
+    let dead_out = SharedOutput::new(execution.open(&options.dead_letter)?, "dead-letter output");
     let collected = Arc::new(Mutex::new(RunReport::default()));
     let counters = Arc::new(IngestCounters::default());
     let rule_paths: Vec<std::path::PathBuf> =
         options.spec.rules.sigma.iter().map(Into::into).collect();
     let rules = Arc::new(RuleSet::load(&rule_paths)?);
+    let totals = Arc::new(Mutex::new(None));
     // The progress line shares the terminal only when alerts are not being printed on it.
     let alerts_on_terminal =
         options.alerts == Some(Target::Stdout) && std::io::stdout().is_terminal();
@@ -136,7 +140,8 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
             late_out.clone(),
             dead_out.clone(),
         );
-        let (collected, counters) = (collected.clone(), counters.clone());
+        let (collected, counters, totals) = (collected.clone(), counters.clone(), totals.clone());
+        let threads = execution.workers;
         execute(options.execution, move |worker| {
             let (index, peers) = (worker.index(), worker.peers());
             let (units, error) = match plan.open_units(index, peers, max_record) {
@@ -145,7 +150,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
             };
             let (alerts_out, scores_out) = (alerts_out.clone(), scores_out.clone());
             let (late_out, dead_out) = (late_out.clone(), dead_out.clone());
-            let (collected, counters) = (collected.clone(), counters.clone());
+            let (collected, counters_w) = (collected.clone(), counters.clone());
             let (config, scoring) = (ingest_config.clone(), scoring.clone());
             let window = windows.window;
             let rules = rules.clone();
@@ -160,7 +165,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                 // Without rules the decoder stays the plain parser: no cost for rules.
                 let (events, rule_alerts) = if rules.is_empty() {
                     let events =
-                        ingest_events(scope, units, config, counters, Some(dead_out), late_out);
+                        ingest_events(scope, units, config, counters_w, Some(dead_out), late_out);
                     (events, None)
                 } else {
                     let correlations = Arc::new(rules.correlations().to_vec());
@@ -169,7 +174,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                         scope,
                         units,
                         config,
-                        counters,
+                        counters_w,
                         Some(dead_out),
                         late_out,
                         decoder,
@@ -237,6 +242,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                     }
                 });
             });
+            finish_and_total(worker, threads, &counters, &totals);
             error.map_or(Ok(()), Err)
         })?;
     }
@@ -246,7 +252,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     }
     dead_out.finish()?;
     let mut report = std::mem::take(&mut *collected.lock().unwrap_or_else(|p| p.into_inner()));
-    report.summary = RunSummary::from_counters(&counters, start.elapsed());
+    report.summary = RunSummary::from_counters(&counters, &totals, start.elapsed());
     Ok(report)
 }
 

@@ -8,7 +8,7 @@ pub mod render;
 
 use crate::operators::{CollectOrdered, HourlyCrosstab};
 use crate::parse::Format;
-use crate::pipeline::{execute, ingest_events, Execution, InputPlan, RunSummary};
+use crate::pipeline::{execute, finish_and_total, ingest_events, Execution, InputPlan, RunSummary};
 use crate::sink::{SharedOutput, Target};
 use crate::source::file::{expand_inputs, plan_files, CHUNK_BYTES};
 use crate::source::ingest::{IngestConfig, IngestCounters};
@@ -47,7 +47,9 @@ pub fn run_crosstab(options: CrosstabOptions) -> Result<(Crosstab, RunSummary)> 
         CHUNK_BYTES,
     )?));
     let counters = Arc::new(IngestCounters::default());
-    let dead = SharedOutput::new(options.dead_letter.open()?, "dead-letter output");
+    let execution = options.execution.clone();
+    let dead = SharedOutput::new(execution.open(&options.dead_letter)?, "dead-letter output");
+    let totals = Arc::new(Mutex::new(None));
     let config = IngestConfig {
         format: options.format,
         lateness_ns: options.lateness_secs as i64 * 1_000_000_000,
@@ -60,15 +62,16 @@ pub fn run_crosstab(options: CrosstabOptions) -> Result<(Crosstab, RunSummary)> 
     let by = options.by.clone();
     {
         let (live, dead, counters) = (live.clone(), dead.clone(), counters.clone());
+        let (totals, threads) = (totals.clone(), execution.workers);
         execute(options.execution, move |worker| {
             let (units, error) = match plan.open_units(worker.index(), worker.peers(), 1 << 20) {
                 Ok(units) => (units, None),
                 Err(e) => (Vec::new(), Some(e)),
             };
-            let (live, dead, counters) = (live.clone(), dead.clone(), counters.clone());
+            let (live, dead, counters_w) = (live.clone(), dead.clone(), counters.clone());
             let (config, by) = (config.clone(), by.clone());
             worker.dataflow::<u64, _, _>(move |scope| {
-                ingest_events(scope, units, config, counters, Some(dead), None)
+                ingest_events(scope, units, config, counters_w, Some(dead), None)
                     .hourly_crosstab(day_start, by)
                     .collect_ordered("CrosstabSink", move |_time, changes| {
                         let mut live = live.lock().expect("crosstab state");
@@ -77,6 +80,7 @@ pub fn run_crosstab(options: CrosstabOptions) -> Result<(Crosstab, RunSummary)> 
                         }
                     });
             });
+            finish_and_total(worker, threads, &counters, &totals);
             error.map_or(Ok(()), Err)
         })?;
     }
@@ -89,7 +93,7 @@ pub fn run_crosstab(options: CrosstabOptions) -> Result<(Crosstab, RunSummary)> 
     }
     Ok((
         crosstab,
-        RunSummary::from_counters(&counters, start.elapsed()),
+        RunSummary::from_counters(&counters, &totals, start.elapsed()),
     ))
 }
 

@@ -63,6 +63,14 @@ pub struct Output {
 }
 
 impl Output {
+    /// An output that discards everything (a process of a cluster that does not write).
+    pub fn discard() -> Output {
+        Output {
+            writer: Box::new(std::io::sink()),
+            rename: None,
+        }
+    }
+
     /// The writer.
     pub fn writer(&mut self) -> &mut (dyn Write + Send) {
         &mut *self.writer

@@ -193,3 +193,29 @@ pub fn parse_files(
     }
     (events, failed)
 }
+
+/// Runs `run(execution)` as every process of a loopback cluster of `processes` processes
+/// with `workers` threads each, concurrently in this test process (one timely instance per
+/// thread), and returns process 0's result.
+pub fn on_cluster<R: Send>(
+    processes: usize,
+    workers: usize,
+    run: impl Fn(auditflow::pipeline::Execution) -> R + Sync,
+) -> R {
+    use auditflow::pipeline::Execution;
+    if processes == 1 {
+        return run(Execution::threads(workers));
+    }
+    let hosts = auditflow::cluster::free_loopback_hosts(processes).unwrap();
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..processes)
+            .map(|process| {
+                let execution = Execution::cluster(workers, process, hosts.clone());
+                let run = &run;
+                s.spawn(move || run(execution))
+            })
+            .collect();
+        let mut results: Vec<R> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+        results.swap_remove(0)
+    })
+}

@@ -1,23 +1,56 @@
 //! Flags and reports shared by several subcommands.
 
+use auditflow::cluster::read_hostfile;
 use auditflow::evaluate::Quality;
 use auditflow::pipeline::run::RunReport;
 use auditflow::pipeline::Execution;
+use auditflow::Error;
+use std::path::PathBuf;
+use std::time::Duration;
 
 /// How a dataflow runs: flags shared by every subcommand that runs one.
 #[derive(clap::Args, Clone)]
 pub struct Workers {
-    /// Worker threads (default: one per core).
+    /// Worker threads per process (default: one per core).
     #[arg(long, short = 'w')]
     pub workers: Option<usize>,
+    /// Processes in the cluster (default: the hostfile's line count, else 1).
+    #[arg(long)]
+    pub processes: Option<usize>,
+    /// This process's index in the cluster, 0..processes.
+    #[arg(long, default_value_t = 0)]
+    pub process: usize,
+    /// One host:port a line, line i for process i (needed with more than one process).
+    #[arg(long)]
+    pub hostfile: Option<PathBuf>,
+    /// Seconds to wait for every process of the cluster to connect.
+    #[arg(long, default_value_t = 30)]
+    pub connect_timeout: u64,
 }
 
 impl Workers {
-    pub fn execution(&self) -> Execution {
-        match self.workers {
-            Some(workers) => Execution { workers },
+    pub fn execution(&self) -> auditflow::Result<Execution> {
+        let mut execution = match self.workers {
+            Some(workers) => Execution::threads(workers),
             None => Execution::all_cores(),
+        };
+        if let Some(path) = &self.hostfile {
+            execution.hosts = read_hostfile(path)?;
+            execution.processes = execution.hosts.len();
         }
+        if let Some(processes) = self.processes {
+            execution.processes = processes;
+            if processes > 1 && self.hostfile.is_none() {
+                return Err(Error::invalid(
+                    "--processes",
+                    "more than one process needs --hostfile (one host:port a line), or use `auditflow cluster` to launch local processes",
+                ));
+            }
+        }
+        execution.process = self.process;
+        execution.connect_timeout = Duration::from_secs(self.connect_timeout);
+        execution.validate()?;
+        Ok(execution)
     }
 }
 

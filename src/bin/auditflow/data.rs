@@ -158,6 +158,8 @@ pub struct FeaturesArgs {
 
 impl FeaturesArgs {
     pub fn execute(self) -> auditflow::Result<()> {
+        let execution = self.workers.execution()?;
+        let leader = execution.is_leader();
         let summary = run_features(FeaturesOptions {
             inputs: self.input,
             format: self.format,
@@ -167,8 +169,11 @@ impl FeaturesArgs {
             dead_letter: Target::parse(&self.dead_letter),
             max_record_bytes: 1 << 20,
             chunk_bytes: auditflow::source::file::CHUNK_BYTES,
-            execution: self.workers.execution(),
+            execution,
         })?;
+        if !leader {
+            return Ok(());
+        }
         eprintln!(
             "features: {} records, {} processed, {} dead-lettered, {} late in {:.2}s ({:.0} events/s)",
             summary.records,

@@ -56,13 +56,19 @@ impl GraphArgs {
                 )
             })?,
         };
+        let execution = self.workers.execution()?;
+        let leader = execution.is_leader();
         let (graph, summary) = run_graph(GraphOptions {
             inputs: self.input,
             format: self.format,
             lateness_secs: parse_duration_or_zero("--lateness", &self.lateness)?,
             dead_letter: Target::parse(&self.dead_letter),
-            execution: self.workers.execution(),
+            execution,
         })?;
+        // The graph is gathered at process 0; the other processes only contributed.
+        if !leader {
+            return Ok(());
+        }
         let graph = match &self.principal {
             Some(name) => {
                 let start = Node {

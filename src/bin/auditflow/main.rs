@@ -2,6 +2,8 @@
 //!
 //! Each subcommand's flags live beside the library call they feed, one module per group.
 
+mod bench;
+mod cluster;
 mod common;
 mod data;
 mod graph;
@@ -45,6 +47,10 @@ enum Command {
     Report(report::ReportCommand),
     /// Sigma rules: check which load.
     Sigma(sigma::SigmaArgs),
+    /// Launch N local processes of a subcommand as one cluster (e.g. `-- run spec.toml`).
+    Cluster(cluster::ClusterArgs),
+    /// Measure the scoring engine: source -> engine -> blackhole (events/s, latency, memory).
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +65,8 @@ fn main() -> ExitCode {
         Command::Report(command) => command.execute(),
         Command::Graph(args) => args.execute(),
         Command::Sigma(args) => args.execute(),
+        Command::Cluster(args) => args.execute(),
+        Command::Bench(args) => args.execute(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

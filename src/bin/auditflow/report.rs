@@ -58,6 +58,8 @@ pub struct CrosstabArgs {
 
 impl CrosstabArgs {
     fn execute(self) -> auditflow::Result<()> {
+        let execution = self.workers.execution()?;
+        let leader = execution.is_leader();
         let (crosstab, summary) = run_crosstab(CrosstabOptions {
             inputs: self.input,
             format: self.format,
@@ -65,8 +67,12 @@ impl CrosstabArgs {
             by: RowField::parse_list(&self.by)?,
             lateness_secs: parse_duration_or_zero("--lateness", &self.lateness)?,
             dead_letter: Target::parse(&self.dead_letter),
-            execution: self.workers.execution(),
+            execution,
         })?;
+        // The crosstab is gathered at process 0; the other processes only contributed.
+        if !leader {
+            return Ok(());
+        }
         match &self.out {
             Some(dir) => {
                 for path in write_crosstab_files(&crosstab, dir, self.html)? {

@@ -2,6 +2,7 @@
 
 use crate::common::{print_quality, print_summary, Workers};
 use auditflow::parse::Format;
+use auditflow::pipeline::memory::{MemoryEstimate, WORKLOAD_EVENTS_PER_PRINCIPAL_HOUR};
 use auditflow::pipeline::plan::plan_source;
 use auditflow::pipeline::run::{run_pipeline, AlertStyle, RunOptions};
 use auditflow::sink::Target;
@@ -30,7 +31,8 @@ pub struct DemoArgs {
 
 impl DemoArgs {
     pub fn execute(self) -> auditflow::Result<()> {
-        let execution = self.workers.execution();
+        let execution = self.workers.execution()?;
+        let leader = execution.is_leader();
         eprintln!(
             "demo: {} generated GCP and CloudTrail events over {} days with injected attacks, {} workers",
             self.events, self.days, execution.workers
@@ -42,18 +44,20 @@ impl DemoArgs {
             json: self.json,
             execution,
         })?;
-        print_summary(&report.run);
-        print_quality(&report.quality);
-        let mut by_rule = std::collections::BTreeMap::<&str, usize>::new();
-        for alert in &report.run.rule_alerts {
-            *by_rule.entry(alert.rule_title.as_str()).or_default() += 1;
-        }
-        eprintln!(
-            "sigma rule alerts (shipped privileged-access rules): {}",
-            report.run.rule_alerts.len()
-        );
-        for (title, n) in by_rule {
-            eprintln!("  {title:<56} {n}");
+        if leader {
+            print_summary(&report.run);
+            print_quality(&report.quality);
+            let mut by_rule = std::collections::BTreeMap::<&str, usize>::new();
+            for alert in &report.run.rule_alerts {
+                *by_rule.entry(alert.rule_title.as_str()).or_default() += 1;
+            }
+            eprintln!(
+                "sigma rule alerts (shipped privileged-access rules): {}",
+                report.run.rule_alerts.len()
+            );
+            for (title, n) in by_rule {
+                eprintln!("  {title:<56} {n}");
+            }
         }
         Ok(())
     }
@@ -91,12 +95,20 @@ pub struct RunArgs {
     /// Exit with status 3 if any record was dead-lettered.
     #[arg(long)]
     fail_on_dead_letter: bool,
+    /// Print a memory estimate for this many active principals before starting.
+    #[arg(long)]
+    expected_principals: Option<u64>,
+    /// Events per principal per hour assumed by the memory estimate.
+    #[arg(long, default_value_t = WORKLOAD_EVENTS_PER_PRINCIPAL_HOUR)]
+    expected_rate: f64,
     #[command(flatten)]
     workers: Workers,
 }
 
 impl RunArgs {
     pub fn execute(self) -> auditflow::Result<()> {
+        let execution = self.workers.execution()?;
+        let leader = execution.is_leader();
         let mut spec = match &self.spec {
             Some(path) => Spec::load(path)?,
             None => Spec::default(),
@@ -119,6 +131,11 @@ impl RunArgs {
         } else {
             AlertStyle::Json
         };
+        if let (Some(principals), true) = (self.expected_principals, leader) {
+            let windows = spec.time.windows()?;
+            let estimate = MemoryEstimate::new(&windows, principals, self.expected_rate, None);
+            eprintln!("{}", estimate.describe());
+        }
         let options = RunOptions {
             input: plan_source(&spec.source)?,
             alerts: Some(alerts),
@@ -139,9 +156,12 @@ impl RunArgs {
                 .map(|s| Target::parse(&s)),
             spec,
             collect: false,
-            execution: self.workers.execution(),
+            execution,
         };
         let report = run_pipeline(options)?;
+        if !leader {
+            return Ok(());
+        }
         print_summary(&report);
         if self.fail_on_dead_letter && report.summary.dead_lettered > 0 {
             return Err(Error::DeadLetters(report.summary.dead_lettered));
