@@ -60,18 +60,20 @@ fn dataflow_crosstab_equals_reference_at_1_2_4_workers() {
     let reference = Crosstab::from_events(&events, &day, &by).unwrap();
     assert!(reference.outside_day() > 0, "the input spans several days");
     assert!(!reference.sections[&Section::AuthorizationDecisions].is_empty());
-    for workers in [1, 2, 4] {
-        let (crosstab, summary) = run_crosstab(CrosstabOptions {
-            inputs: paths.clone(),
-            format: Format::Auto,
-            day: day.clone(),
-            by: by.clone(),
-            lateness_secs: 365 * 86_400,
-            dead_letter: Target::File(dir.path().join("dead.jsonl")),
-            execution: Execution::threads(workers),
+    for (processes, workers) in [(1, 1), (1, 2), (1, 4), (2, 2)] {
+        let (crosstab, summary) = common::on_cluster(processes, workers, |execution| {
+            run_crosstab(CrosstabOptions {
+                inputs: paths.clone(),
+                format: Format::Auto,
+                day: day.clone(),
+                by: by.clone(),
+                lateness_secs: 365 * 86_400,
+                dead_letter: Target::File(dir.path().join("dead.jsonl")),
+                execution,
+            })
         })
         .unwrap();
-        assert_eq!(crosstab, reference, "{workers} workers");
+        assert_eq!(crosstab, reference, "{processes}x{workers}");
         assert_eq!(summary.records, events.len() as u64 + 1);
         assert_eq!(
             summary.records,

@@ -8,7 +8,6 @@ use auditflow::generate::GeneratorConfig;
 use auditflow::graph::run::{run_graph, GraphOptions};
 use auditflow::graph::EntityGraph;
 use auditflow::parse::Format;
-use auditflow::pipeline::Execution;
 use auditflow::sink::Target;
 
 fn inputs(dir: &std::path::Path) -> Vec<String> {
@@ -41,16 +40,18 @@ fn dataflow_graph_equals_reference_at_1_2_4_workers() {
     let (events, _) = common::parse_files(&files, Format::Auto);
     let reference = EntityGraph::from_events(&events);
     assert!(reference.edges.len() > 1000);
-    for workers in [1, 2, 4] {
-        let (graph, summary) = run_graph(GraphOptions {
-            inputs: paths.clone(),
-            format: Format::Auto,
-            lateness_secs: 10 * 365 * 86_400,
-            dead_letter: Target::File(dir.path().join("dead.jsonl")),
-            execution: Execution::threads(workers),
+    for (processes, workers) in [(1, 1), (1, 2), (1, 4), (2, 2)] {
+        let (graph, summary) = common::on_cluster(processes, workers, |execution| {
+            run_graph(GraphOptions {
+                inputs: paths.clone(),
+                format: Format::Auto,
+                lateness_secs: 10 * 365 * 86_400,
+                dead_letter: Target::File(dir.path().join("dead.jsonl")),
+                execution,
+            })
         })
         .unwrap();
-        assert_eq!(graph, reference, "{workers} workers");
+        assert_eq!(graph, reference, "{processes}x{workers}");
         assert_eq!(summary.processed, events.len() as u64);
         assert_eq!(
             summary.records,

@@ -1,11 +1,12 @@
 //! Sigma correlation rules (event_count, value_count, temporal) in the dataflow equal a
 //! plain sequential evaluation of the same windows, at 1, 2 and 4 workers.
 
+mod common;
+
 use auditflow::generate::GeneratorConfig;
 use auditflow::parse::{parse_record, read_records, Format};
 use auditflow::pipeline::plan::plan_source;
 use auditflow::pipeline::run::{run_pipeline, AlertStyle, RunOptions};
-use auditflow::pipeline::Execution;
 use auditflow::sigma::correlate::alert;
 use auditflow::sigma::{CorrelationHit, RuleAlert, RuleSet};
 use auditflow::sink::Target;
@@ -149,22 +150,24 @@ fn correlations_equal_a_sequential_evaluation_at_any_worker_count() {
     // Base rules used by a correlation alert alone only with `generate: true`.
     assert!(!counts.contains_key("Denied AWS call"));
     assert!(counts.contains_key("IAM user created"));
-    for workers in [1, 2, 4] {
-        let report = run_pipeline(RunOptions {
-            input: plan_source(&spec.source).unwrap(),
-            spec: spec.clone(),
-            alerts: None,
-            alert_style: AlertStyle::Json,
-            scores: None,
-            dead_letter: Target::Stderr,
-            late: None,
-            collect: true,
-            execution: Execution::threads(workers),
+    for (processes, workers) in [(1, 1), (1, 2), (1, 4), (2, 2)] {
+        let report = common::on_cluster(processes, workers, |execution| {
+            run_pipeline(RunOptions {
+                input: plan_source(&spec.source).unwrap(),
+                spec: spec.clone(),
+                alerts: None,
+                alert_style: AlertStyle::Json,
+                scores: None,
+                dead_letter: Target::Stderr,
+                late: None,
+                collect: true,
+                execution,
+            })
         })
         .unwrap();
         let mut got = report.rule_alerts.clone();
         got.sort();
-        assert_eq!(got, expected, "{workers} workers");
+        assert_eq!(got, expected, "{processes}x{workers}");
     }
 }
 
