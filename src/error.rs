@@ -40,6 +40,9 @@ pub enum Error {
     /// The run finished but dead letters were produced and `--fail-on-dead-letter` was set.
     #[error("{0} record(s) were dead-lettered; see the dead-letter output for reasons")]
     DeadLetters(u64),
+    /// A Kafka client could not be created or a broker refused a request.
+    #[error("kafka: {0}; check --kafka BROKERS, the topic and the --kafka-option settings")]
+    Kafka(String),
     /// The timely runtime failed to start or a worker panicked.
     #[error("dataflow failed: {0}")]
     Dataflow(String),

@@ -6,11 +6,13 @@
 //! by the ingest source.
 
 pub mod collect_ordered;
+pub mod commit_offsets;
 pub mod score_windows;
 pub mod sliding_window;
 pub mod window_features;
 
 pub use collect_ordered::CollectOrdered;
+pub use commit_offsets::CommitOffsets;
 pub use score_windows::{ScoreWindows, ScoredWindow};
 pub use sliding_window::SlidingWindow;
 pub use window_features::{FeatureRow, WindowFeatures};
