@@ -19,6 +19,7 @@ pub use error::{Error, Result};
 pub mod normalize;
 pub mod operators;
 pub mod pipeline;
+pub mod produce;
 pub mod sink;
 pub mod source;
 pub mod spec;

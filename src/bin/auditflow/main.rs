@@ -4,6 +4,7 @@
 
 mod common;
 mod data;
+mod produce;
 mod run;
 
 use auditflow::Error;
@@ -35,6 +36,8 @@ enum Command {
     Parse(data::ParseArgs),
     /// Per-principal tumbling-window features (stage 1) as CSV.
     Features(data::FeaturesArgs),
+    /// Generate audit records straight into a Kafka topic, keyed by principal.
+    Produce(produce::ProduceArgs),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Evaluate(args) => args.execute(),
         Command::Parse(args) => args.execute(),
         Command::Features(args) => args.execute(),
+        Command::Produce(args) => args.execute(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
