@@ -8,6 +8,9 @@ use timely::dataflow::operators::generic::Operator;
 use timely::dataflow::operators::Capability;
 use timely::dataflow::StreamVec;
 
+/// Changes at one time, with a capability held until they are handed over.
+type HeldChanges<D> = (Capability<u64>, Vec<(D, isize)>);
+
 /// Gathers every change of a collection on worker 0 and calls `f(time, changes)` once per
 /// completed time, in time order, with the changes consolidated and sorted.
 ///
@@ -61,7 +64,7 @@ where
         F: FnMut(u64, Vec<(D, isize)>) + 'static,
     {
         // Each pending time keeps a capability, released only after `f` has seen it.
-        let mut pending: BTreeMap<u64, (Capability<u64>, Vec<(D, isize)>)> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, HeldChanges<D>> = BTreeMap::new();
         self.inner
             .unary_frontier::<CapacityContainerBuilder<Vec<()>>, _, _, _>(
                 Exchange::new(|_| 0),
@@ -92,5 +95,42 @@ where
                     }
                 },
             )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use differential_dataflow::input::Input;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use timely::dataflow::operators::Probe;
+
+    #[test]
+    fn the_returned_frontier_passes_a_time_only_after_the_callback_saw_it() {
+        timely::execute_directly(|worker| {
+            let seen = Rc::new(RefCell::new(Vec::new()));
+            let record = seen.clone();
+            let (mut input, probe) = worker.dataflow::<u64, _, _>(|scope| {
+                let (input, collection) = scope.new_collection::<u32, isize>();
+                let done = collection.collect_ordered_then("Test", move |time, changes| {
+                    record.borrow_mut().push((time, changes));
+                });
+                (input, done.probe().0)
+            });
+            for (round, time) in [3u64, 7, 12].into_iter().enumerate() {
+                input.insert(round as u32);
+                input.advance_to(time);
+                input.flush();
+                while probe.less_than(&time) {
+                    worker.step();
+                }
+                // Everything before `time` has been handed to the callback.
+                let times: Vec<u64> = seen.borrow().iter().map(|(t, _)| *t).collect();
+                assert!(times.iter().all(|t| *t < time));
+                assert_eq!(times.len(), round + 1, "one call per completed time");
+            }
+            assert_eq!(seen.borrow()[1], (3, vec![(1, 1)]));
+        });
     }
 }
