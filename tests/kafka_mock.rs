@@ -61,3 +61,36 @@ fn alerts_from_kafka_equal_alerts_from_a_file_of_the_same_events() {
     assert_eq!(alert_ids(&from_kafka.alerts), alert_ids(&from_file.alerts));
     assert_eq!(from_kafka.summary.processed, from_file.summary.processed);
 }
+
+#[test]
+fn produce_writes_every_generated_record_keyed_by_principal() {
+    let cluster = MockCluster::new(1).unwrap();
+    let bootstrap = cluster.bootstrap_servers();
+    // The mock broker has no CreateTopics; tests/kafka_broker.rs covers creation.
+    cluster.create_topic("fresh", 3, 1).unwrap();
+    let options = auditflow::produce::ProduceOptions {
+        generator: generator(800, 2),
+        forever: false,
+        rate: None,
+        brokers: bootstrap.clone(),
+        topic: "fresh".into(),
+        partitions: 3,
+        settings: Default::default(),
+    };
+    let report = auditflow::produce::produce(&options).unwrap();
+    assert_eq!(report.delivered, 800);
+    let dir = tempfile::tempdir().unwrap();
+    let plan = kafka_plan(
+        &bootstrap,
+        "fresh",
+        "p",
+        auditflow::source::kafka::StartFrom::Earliest,
+    );
+    let run = run(plan, 2, &dir.path().join("dead.jsonl"));
+    assert_eq!(run.summary.records, 800);
+    assert_eq!(
+        run.committed_offsets.len(),
+        3,
+        "three partitions created and read"
+    );
+}

@@ -147,6 +147,17 @@ pub fn ensure_topic(
     let admin: AdminClient<DefaultClientContext> = client_config(brokers, options)
         .create()
         .map_err(|e| Error::Kafka(format!("cannot create an admin client: {e}")))?;
+    let metadata = admin
+        .inner()
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .map_err(|e| Error::Kafka(format!("cannot reach brokers {brokers}: {e}")))?;
+    let exists = metadata
+        .topics()
+        .iter()
+        .any(|t| t.name() == topic && t.error().is_none() && !t.partitions().is_empty());
+    if exists {
+        return Ok(());
+    }
     let new = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
     let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(10)));
     let results = futures_executor::block_on(admin.create_topics([&new], &opts))
