@@ -174,7 +174,13 @@ where
                             )
                         }
                         Ok(event) => match *watermark {
+                            // Behind its unit's watermark, or behind the frontier (which
+                            // passed the unit while it was idle): its window is closed.
                             Some(w) if event.time_ns() < w - lateness => {
+                                n_late += 1;
+                                (Ingested::Late(event), floor)
+                            }
+                            _ if stamp(event.time_ns(), granule) < floor => {
                                 n_late += 1;
                                 (Ingested::Late(event), floor)
                             }
@@ -182,8 +188,7 @@ where
                                 n_ok += 1;
                                 let time_ns = event.time_ns();
                                 *watermark = Some(watermark.map_or(time_ns, |w| w.max(time_ns)));
-                                let t = stamp(time_ns, granule).max(floor);
-                                (Ingested::Event(event), t)
+                                (Ingested::Event(event), stamp(time_ns, granule))
                             }
                         },
                     };

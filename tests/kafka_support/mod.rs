@@ -83,7 +83,8 @@ impl Tansu {
     pub fn restart(&mut self) {
         self.stop();
         let url = format!("tcp://127.0.0.1:{}", self.port);
-        let db = format!("sqlite://{}", self.dir.path().join("tansu.db").display());
+        // tansu resolves the sqlite path against its working directory.
+        let db = "sqlite://tansu.db";
         let log = std::fs::File::create(self.dir.path().join("tansu.log")).unwrap();
         let child = Command::new(tansu_binary())
             .args([
@@ -93,7 +94,8 @@ impl Tansu {
                 "--advertised-listener-url",
                 &url,
             ])
-            .args(["--storage-engine", &db])
+            .args(["--storage-engine", db])
+            .current_dir(self.dir.path())
             .stdout(log.try_clone().unwrap())
             .stderr(log)
             .spawn()

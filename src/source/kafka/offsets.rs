@@ -39,6 +39,16 @@ impl PartitionLedger {
         }
     }
 
+    /// The topic.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// The partition.
+    pub fn partition(&self) -> i32 {
+        self.partition
+    }
+
     /// Notes a batch: records before `next_offset` were emitted at or before `latest`.
     pub fn record(&mut self, next_offset: i64, latest: u64) {
         match self.pending.back_mut() {

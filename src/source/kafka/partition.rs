@@ -29,6 +29,8 @@ pub struct PartitionReader {
     done: bool,
     idle_timeout: Duration,
     last_record: Instant,
+    /// Quiet for the idle timeout and confirmed caught up with the broker.
+    idle: bool,
     max_lag_secs: Option<u64>,
     latest_emitted: u64,
     last_error_log: Option<Instant>,
@@ -104,6 +106,7 @@ impl PartitionReader {
             done: stop_at.is_some_and(|high| start >= high),
             idle_timeout: source.idle_timeout,
             last_record: Instant::now(),
+            idle: false,
             max_lag_secs: source.max_lag_secs,
             latest_emitted: 0,
             last_error_log: None,
@@ -116,6 +119,27 @@ impl PartitionReader {
         match (self.max_lag_secs, self.book.done()) {
             (Some(lag), Some(done)) => self.latest_emitted > done.saturating_add(lag),
             _ => false,
+        }
+    }
+
+    /// A quiet partition is idle only if it has read up to the broker's high watermark: a
+    /// worker that was merely busy (or a slow fetch) must not release the frontier early,
+    /// or this partition's next events would land behind it.
+    fn check_idle(&mut self) {
+        let (topic, partition) = {
+            let ledger = self.ledger.borrow();
+            (ledger.topic().to_string(), ledger.partition())
+        };
+        match self
+            .consumer
+            .fetch_watermarks(&topic, partition, Duration::from_secs(1))
+        {
+            Ok((_, high)) if self.next_offset >= high => self.idle = true,
+            Ok(_) => self.last_record = Instant::now(),
+            Err(e) => {
+                self.log_error(&e);
+                self.last_record = Instant::now();
+            }
         }
     }
 
@@ -176,6 +200,9 @@ impl Unit for PartitionReader {
         }
         if read > 0 {
             self.last_record = Instant::now();
+            self.idle = false;
+        } else if !self.idle && self.last_record.elapsed() >= self.idle_timeout {
+            self.check_idle();
         }
         !self.done
     }
@@ -185,7 +212,7 @@ impl Unit for PartitionReader {
     }
 
     fn idle(&self) -> bool {
-        !self.done && self.last_record.elapsed() >= self.idle_timeout
+        self.idle && !self.done
     }
 
     fn emitted(&mut self, latest: u64) {
