@@ -50,6 +50,9 @@ pub enum Error {
         /// What went wrong and what to do.
         message: String,
     },
+    /// A Kafka client could not be created or a broker refused a request.
+    #[error("kafka: {0}; check --kafka BROKERS, the topic and the --kafka-option settings")]
+    Kafka(String),
     /// The timely runtime failed to start or a worker panicked.
     #[error("dataflow failed: {0}")]
     Dataflow(String),

@@ -21,6 +21,7 @@ pub use error::{Error, Result};
 pub mod normalize;
 pub mod operators;
 pub mod pipeline;
+pub mod produce;
 pub mod report;
 pub mod sigma;
 pub mod sink;

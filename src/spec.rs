@@ -68,6 +68,9 @@ pub struct SourceSpec {
     /// Largest accepted record, in bytes.
     #[serde(default = "default_max_record")]
     pub max_record_bytes: usize,
+    /// Kafka settings (kind = "kafka").
+    #[serde(default)]
+    pub kafka: KafkaSpec,
 }
 
 impl Default for SourceSpec {
@@ -78,6 +81,7 @@ impl Default for SourceSpec {
             format: default_format(),
             generator: GeneratorSpec::default(),
             max_record_bytes: default_max_record(),
+            kafka: KafkaSpec::default(),
         }
     }
 }
@@ -102,6 +106,35 @@ pub enum SourceKind {
     Stdin,
     /// The built-in synthetic generator.
     Generator,
+    /// A Kafka topic.
+    Kafka,
+}
+
+/// Kafka source settings in a spec (`[source.kafka]`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KafkaSpec {
+    /// Bootstrap brokers, `host:port[,host:port...]`.
+    pub brokers: Option<String>,
+    /// The topic to read.
+    pub topic: Option<String>,
+    /// Consumer group for committed offsets (default `auditflow`).
+    pub group: Option<String>,
+    /// `committed` (default), `earliest`, `latest` or an RFC 3339 time.
+    pub start: Option<String>,
+    /// Stop once every partition reached the high watermark it had at start.
+    #[serde(default)]
+    pub until_caught_up: bool,
+    /// A partition quiet this long stops holding event time back (default `5s`).
+    pub idle_timeout: Option<String>,
+    /// How often new partitions are looked for (default `10s`).
+    pub partition_refresh: Option<String>,
+    /// Pause reading while the sinks trail by more than this much event time (default
+    /// `10m`; `0s` never pauses).
+    pub max_lag: Option<String>,
+    /// librdkafka options passed through: `security.protocol`, `sasl.*`, `ssl.*`, ...
+    #[serde(default)]
+    pub options: std::collections::BTreeMap<String, String>,
 }
 
 /// Generator settings in a spec.
@@ -365,6 +398,18 @@ mod tests {
         assert!(err.to_string().contains("must divide"), "{err}");
         let err = Spec::parse("[score]\nthreshold = 2.0\n", Path::new("x.toml")).unwrap_err();
         assert!(err.to_string().contains("within [0, 1]"), "{err}");
+    }
+
+    #[test]
+    fn kafka_source_with_pass_through_options() {
+        let text = "[source]\nkind = \"kafka\"\n[source.kafka]\nbrokers = \"b:9092\"\n\
+                    topic = \"audit\"\n[source.kafka.options]\n\"security.protocol\" = \"SASL_SSL\"\n";
+        let spec = Spec::parse(text, Path::new("x.toml")).unwrap();
+        assert_eq!(spec.source.kind, SourceKind::Kafka);
+        assert_eq!(spec.source.kafka.topic.as_deref(), Some("audit"));
+        assert_eq!(spec.source.kafka.options["security.protocol"], "SASL_SSL");
+        let err = Spec::parse("[source.kafka]\nbroker = \"b\"\n", Path::new("x.toml")).unwrap_err();
+        assert!(err.to_string().contains("broker"), "{err}");
     }
 
     #[test]

@@ -2,22 +2,35 @@
 
 use differential_dataflow::VecCollection;
 use std::collections::BTreeMap;
+use timely::container::CapacityContainerBuilder;
 use timely::dataflow::channels::pact::Exchange;
 use timely::dataflow::operators::generic::Operator;
+use timely::dataflow::operators::Capability;
+use timely::dataflow::StreamVec;
+
+/// Changes at one time, with a capability held until they are handed over.
+type HeldChanges<D> = (Capability<u64>, Vec<(D, isize)>);
 
 /// Gathers every change of a collection on worker 0 and calls `f(time, changes)` once per
 /// completed time, in time order, with the changes consolidated and sorted.
 ///
 /// This makes sinks deterministic: the same input yields the same sequence of calls
 /// whatever the number of workers. Other workers never call `f`.
-pub trait CollectOrdered<D> {
+pub trait CollectOrdered<'s, D> {
     /// Delivers `(time, sorted consolidated changes)` to `f` on worker 0.
     fn collect_ordered<F>(self, name: &str, f: F)
     where
         F: FnMut(u64, Vec<(D, isize)>) + 'static;
+
+    /// [`CollectOrdered::collect_ordered`], returning an empty stream whose frontier passes
+    /// a time only once `f` has been called for every change at or before it: probe it to
+    /// know what the sink has written (Kafka offsets are committed behind it).
+    fn collect_ordered_then<F>(self, name: &str, f: F) -> StreamVec<'s, u64, ()>
+    where
+        F: FnMut(u64, Vec<(D, isize)>) + 'static;
 }
 
-impl<'s, D> CollectOrdered<D> for VecCollection<'s, u64, D, isize>
+impl<'s, D> CollectOrdered<'s, D> for VecCollection<'s, u64, D, isize>
 where
     D: timely::ExchangeData + Ord + Clone,
 {
@@ -44,5 +57,80 @@ where
                     }
                 }
             });
+    }
+
+    fn collect_ordered_then<F>(self, name: &str, mut f: F) -> StreamVec<'s, u64, ()>
+    where
+        F: FnMut(u64, Vec<(D, isize)>) + 'static,
+    {
+        // Each pending time keeps a capability, released only after `f` has seen it.
+        let mut pending: BTreeMap<u64, HeldChanges<D>> = BTreeMap::new();
+        self.inner
+            .unary_frontier::<CapacityContainerBuilder<Vec<()>>, _, _, _>(
+                Exchange::new(|_| 0),
+                name,
+                |_cap, _info| {
+                    move |(input, frontier), _output| {
+                        input.for_each(|cap, data| {
+                            let Some(held) = cap.retain_least(0) else {
+                                return;
+                            };
+                            for (d, t, r) in data.drain(..) {
+                                let entry = pending
+                                    .entry(t)
+                                    .or_insert_with(|| (held.clone(), Vec::new()));
+                                entry.1.push((d, r));
+                            }
+                        });
+                        while let Some(entry) = pending.first_entry() {
+                            if frontier.less_equal(entry.key()) {
+                                break;
+                            }
+                            let (time, (_held, mut changes)) = entry.remove_entry();
+                            differential_dataflow::consolidation::consolidate(&mut changes);
+                            if !changes.is_empty() {
+                                f(time, changes);
+                            }
+                        }
+                    }
+                },
+            )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use differential_dataflow::input::Input;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use timely::dataflow::operators::Probe;
+
+    #[test]
+    fn the_returned_frontier_passes_a_time_only_after_the_callback_saw_it() {
+        timely::execute_directly(|worker| {
+            let seen = Rc::new(RefCell::new(Vec::new()));
+            let record = seen.clone();
+            let (mut input, probe) = worker.dataflow::<u64, _, _>(|scope| {
+                let (input, collection) = scope.new_collection::<u32, isize>();
+                let done = collection.collect_ordered_then("Test", move |time, changes| {
+                    record.borrow_mut().push((time, changes));
+                });
+                (input, done.probe().0)
+            });
+            for (round, time) in [3u64, 7, 12].into_iter().enumerate() {
+                input.insert(round as u32);
+                input.advance_to(time);
+                input.flush();
+                while probe.less_than(&time) {
+                    worker.step();
+                }
+                // Everything before `time` has been handed to the callback.
+                let times: Vec<u64> = seen.borrow().iter().map(|(t, _)| *t).collect();
+                assert!(times.iter().all(|t| *t < time));
+                assert_eq!(times.len(), round + 1, "one call per completed time");
+            }
+            assert_eq!(seen.borrow()[1], (3, vec![(1, 1)]));
+        });
     }
 }

@@ -6,6 +6,7 @@
 //! by the ingest source.
 
 pub mod collect_ordered;
+pub mod commit_offsets;
 pub mod entity_edges;
 pub mod hourly_crosstab;
 pub mod score_windows;
@@ -13,6 +14,7 @@ pub mod sliding_window;
 pub mod window_features;
 
 pub use collect_ordered::CollectOrdered;
+pub use commit_offsets::CommitOffsets;
 pub use entity_edges::EntityEdges;
 pub use hourly_crosstab::HourlyCrosstab;
 pub use score_windows::{ScoreWindows, ScoredWindow};

@@ -32,6 +32,8 @@ pub enum InputPlan {
     Files(Vec<FileUnitPlan>),
     /// The built-in generator (one config per log family), one unit per partition.
     Generator(Vec<crate::generate::GeneratorConfig>),
+    /// A Kafka topic: each worker reads the partitions it owns.
+    Kafka(crate::source::kafka::KafkaSource),
 }
 
 impl InputPlan {
@@ -46,11 +48,13 @@ impl InputPlan {
                     FileUnitPlan::Stdin => 0,
                 })
                 .sum(),
-            InputPlan::Generator(_) => 0,
+            InputPlan::Generator(_) | InputPlan::Kafka(_) => 0,
         }
     }
 
-    /// Opens the units worker `index` of `peers` owns: every `peers`-th unit.
+    /// Opens the units worker `index` of `peers` owns: every `peers`-th unit (for Kafka,
+    /// the partitions it owns, found as they appear; offsets are not committed here, see
+    /// [`run::run_pipeline`]).
     pub fn open_units(
         &self,
         index: usize,
@@ -90,6 +94,10 @@ impl InputPlan {
                         )));
                     }
                 }
+            }
+            InputPlan::Kafka(source) => {
+                let book = crate::source::kafka::OffsetBook::default();
+                units.push(Box::new(source.open_worker(index, peers, book)));
             }
         }
         Ok(units)

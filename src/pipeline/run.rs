@@ -6,11 +6,13 @@ use super::{
 use crate::detect::alert::{Alert, AlertEpisodes};
 use crate::detect::score::ScoringConfig;
 use crate::event::time::format_rfc3339_secs;
-use crate::operators::{CollectOrdered, ScoreWindows, ScoredWindow};
+use crate::operators::{CollectOrdered, CommitOffsets, ScoreWindows, ScoredWindow};
 use crate::sigma::dataflow::rule_decoder;
 use crate::sigma::{RuleAlert, RuleSet, SplitRuleAlerts};
 use crate::sink::{SharedOutput, Target};
 use crate::source::ingest::{IngestConfig, IngestCounters};
+use crate::source::kafka::{CommittedOffsets, OffsetBook};
+use crate::source::Unit;
 use crate::spec::Spec;
 use crate::Result;
 use differential_dataflow::AsCollection;
@@ -88,6 +90,8 @@ pub struct RunReport {
     pub rule_alerts: Vec<RuleAlert>,
     /// The scored windows, when collected.
     pub scores: Vec<ScoreRecord>,
+    /// Kafka offsets committed to the group, by (topic, partition).
+    pub committed_offsets: std::collections::BTreeMap<(String, i32), i64>,
 }
 
 /// Runs the scoring pipeline to the end of its input.
@@ -126,7 +130,15 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
         options.alerts == Some(Target::Stdout) && std::io::stdout().is_terminal();
     let progress = (!alerts_on_terminal)
         .then(|| super::progress::Progress::start(counters.clone(), options.input.total_bytes()));
-    let plan = Arc::new(options.input);
+    let mut input = options.input;
+    if let InputPlan::Kafka(source) = &mut input {
+        // The slowest partition runs up to lateness plus two granules ahead of the sinks;
+        // a tighter bound would pause it and stall the frontier.
+        let floor = windows.lateness + 2 * windows.slide;
+        source.max_lag_secs = source.max_lag_secs.map(|lag| lag.max(floor));
+    }
+    let plan = Arc::new(input);
+    let committed = CommittedOffsets::default();
     let max_record = options.spec.source.max_record_bytes;
     let (threshold, min_confidence) = (
         options.spec.score.threshold,
@@ -142,9 +154,21 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
         );
         let (collected, counters, totals) = (collected.clone(), counters.clone(), totals.clone());
         let threads = execution.workers;
+        let committed = committed.clone();
         execute(options.execution, move |worker| {
             let (index, peers) = (worker.index(), worker.peers());
-            let (units, error) = match plan.open_units(index, peers, max_record) {
+            // A Kafka run commits offsets behind the alert sink, through this book.
+            let book = OffsetBook::new(committed.clone());
+            let opened = match &*plan {
+                InputPlan::Kafka(source) => {
+                    let watch: Box<dyn Unit> =
+                        Box::new(source.open_worker(index, peers, book.clone()));
+                    Ok(vec![watch])
+                }
+                plan => plan.open_units(index, peers, max_record),
+            };
+            let kafka = matches!(&*plan, InputPlan::Kafka(_));
+            let (units, error) = match opened {
                 Ok(units) => (units, None),
                 Err(e) => (Vec::new(), Some(e)),
             };
@@ -202,7 +226,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                     let alerts = alerts.map(|a| (String::new(), None, String::new(), Some(a)));
                     scored = scored.concat(alerts);
                 }
-                scored.collect_ordered("ScoreSink", move |end, changes| {
+                let written = scored.collect_ordered_then("ScoreSink", move |end, changes| {
                     let mut report = collected.lock().unwrap_or_else(|p| p.into_inner());
                     let mut alerts = Vec::new();
                     let mut rule_alerts = Vec::new();
@@ -241,6 +265,9 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                         report.rule_alerts.extend(rule_alerts);
                     }
                 });
+                if kafka {
+                    written.commit_offsets("KafkaOffsetCommit", book);
+                }
             });
             finish_and_total(worker, threads, &counters, &totals);
             error.map_or(Ok(()), Err)
@@ -253,6 +280,8 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     dead_out.finish()?;
     let mut report = std::mem::take(&mut *collected.lock().unwrap_or_else(|p| p.into_inner()));
     report.summary = RunSummary::from_counters(&counters, &totals, start.elapsed());
+    report.committed_offsets =
+        std::mem::take(&mut *committed.lock().unwrap_or_else(|p| p.into_inner()));
     Ok(report)
 }
 

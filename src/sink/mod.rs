@@ -9,6 +9,8 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
+pub mod kafka;
+
 /// Where a stream of lines goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
@@ -18,14 +20,32 @@ pub enum Target {
     Stderr,
     /// A file, replaced atomically at the end of the run.
     File(PathBuf),
+    /// A Kafka topic (`kafka://BROKERS/TOPIC`): one record per line, keyed by principal,
+    /// idempotent with acks=all, delivered before each flush returns.
+    Kafka {
+        /// Bootstrap brokers.
+        brokers: String,
+        /// Topic.
+        topic: String,
+    },
 }
 
 impl Target {
-    /// `-` or `stdout`, `stderr`, or a path.
+    /// `-` or `stdout`, `stderr`, `kafka://BROKERS/TOPIC`, or a path.
     pub fn parse(text: &str) -> Target {
+        let kafka = text
+            .strip_prefix("kafka://")
+            .and_then(|rest| rest.rsplit_once('/'));
         match text {
             "-" | "stdout" => Target::Stdout,
             "stderr" => Target::Stderr,
+            _ if kafka.is_some() => {
+                let (brokers, topic) = kafka.expect("checked");
+                Target::Kafka {
+                    brokers: brokers.into(),
+                    topic: topic.into(),
+                }
+            }
             path => Target::File(PathBuf::from(path)),
         }
     }
@@ -51,6 +71,10 @@ impl Target {
                     rename: Some((tmp, path.clone())),
                 }
             }
+            Target::Kafka { brokers, topic } => Output {
+                writer: Box::new(kafka::KafkaLines::connect(brokers, topic)?),
+                rename: None,
+            },
         })
     }
 }

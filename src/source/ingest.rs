@@ -12,7 +12,7 @@ use crate::event::{AuditEvent, Position};
 use crate::parse::{parse_record, DeadLetter, Format};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use timely::dataflow::operators::generic::operator::source;
 use timely::dataflow::{Scope, StreamVec};
@@ -67,6 +67,8 @@ pub struct IngestCounters {
     pub late: AtomicU64,
     /// Bytes read.
     pub bytes: AtomicU64,
+    /// Newest event time seen by any unit of this process (ns; 0 before the first).
+    pub max_watermark: AtomicI64,
 }
 
 impl IngestCounters {
@@ -92,6 +94,16 @@ struct UnitState {
     /// Largest event time seen so far in this unit.
     watermark: Option<i64>,
     bytes_reported: u64,
+}
+
+impl UnitState {
+    fn new(unit: Box<dyn Unit>) -> Self {
+        UnitState {
+            unit,
+            watermark: None,
+            bytes_reported: 0,
+        }
+    }
 }
 
 /// Builds the ingest source over this worker's `units`. Output records carry their
@@ -124,32 +136,26 @@ where
     source(scope, "Ingest", move |capability, info| {
         let activator = scope.activator_for(info.address);
         let mut cap = Some(capability);
-        let mut units: Vec<UnitState> = units
-            .into_iter()
-            .map(|unit| UnitState {
-                unit,
-                watermark: None,
-                bytes_reported: 0,
-            })
-            .collect();
+        let mut units: Vec<UnitState> = units.into_iter().map(UnitState::new).collect();
         let granule = config.granule_secs;
         let lateness = config.lateness_ns;
         let mut staged: BTreeMap<u64, Vec<(Ingested<E>, u64)>> = BTreeMap::new();
         move |output| {
             let Some(current) = cap.as_mut() else { return };
             // Read from the unit furthest behind in event time (unstarted units first), so
-            // the frontier advances and reading follows event time across chunks.
-            let next = units
-                .iter()
-                .enumerate()
-                .min_by_key(|(i, u)| (u.watermark.unwrap_or(i64::MIN), *i))
-                .map(|(i, _)| i);
+            // the frontier advances and reading follows event time across chunks. A unit
+            // with nothing to read right now (a quiet partition) passes to the next.
+            let mut order: Vec<usize> = (0..units.len()).collect();
+            order.sort_by_key(|&i| (units[i].watermark.unwrap_or(i64::MIN), i));
+            let floor = *current.time();
             let mut produced = 0;
-            if let Some(i) = next {
-                let floor = *current.time();
+            let mut exhausted = Vec::new();
+            let mut found = Vec::new();
+            for i in order {
                 let state = &mut units[i];
                 let watermark = &mut state.watermark;
                 let (mut n_records, mut n_dead, mut n_late, mut n_ok) = (0, 0, 0, 0);
+                let mut latest = floor;
                 let mut sink = |position, record: Result<&[u8], _>| {
                     n_records += 1;
                     let (parsed, raw) = match record {
@@ -170,7 +176,13 @@ where
                             )
                         }
                         Ok(event) => match *watermark {
+                            // Behind its unit's watermark, or behind the frontier (which
+                            // passed the unit while it was idle): its window is closed.
                             Some(w) if event.time_ns() < w - lateness => {
+                                n_late += 1;
+                                (Ingested::Late(event), floor)
+                            }
+                            _ if stamp(event.time_ns(), granule) < floor => {
                                 n_late += 1;
                                 (Ingested::Late(event), floor)
                             }
@@ -178,11 +190,11 @@ where
                                 n_ok += 1;
                                 let time_ns = event.time_ns();
                                 *watermark = Some(watermark.map_or(time_ns, |w| w.max(time_ns)));
-                                let t = stamp(time_ns, granule).max(floor);
-                                (Ingested::Event(event), t)
+                                (Ingested::Event(event), stamp(time_ns, granule))
                             }
                         },
                     };
+                    latest = latest.max(item.1);
                     staged.entry(item.1).or_default().push(item);
                 };
                 let more = state
@@ -193,15 +205,30 @@ where
                     .bytes
                     .fetch_add(bytes - state.bytes_reported, Ordering::Relaxed);
                 state.bytes_reported = bytes;
-                if !more {
-                    units.remove(i);
+                if let Some(w) = state.watermark {
+                    counters.max_watermark.fetch_max(w, Ordering::Relaxed);
                 }
-                produced = n_records;
+                if n_records > 0 {
+                    state.unit.emitted(latest);
+                }
+                found.extend(state.unit.discovered());
+                if !more {
+                    exhausted.push(i);
+                }
                 counters.records.fetch_add(n_records, Ordering::Relaxed);
                 counters.processed.fetch_add(n_ok, Ordering::Relaxed);
                 counters.dead_lettered.fetch_add(n_dead, Ordering::Relaxed);
                 counters.late.fetch_add(n_late, Ordering::Relaxed);
+                if n_records > 0 {
+                    produced = n_records;
+                    break;
+                }
             }
+            exhausted.sort_unstable();
+            for i in exhausted.into_iter().rev() {
+                units.remove(i);
+            }
+            units.extend(found.into_iter().map(UnitState::new));
             for (time, mut items) in std::mem::take(&mut staged) {
                 output
                     .session(&current.delayed(&time))
@@ -212,7 +239,14 @@ where
                 return;
             }
             // The frontier: the slowest unit's watermark minus the lateness, in granules.
-            let slowest = units.iter().map(|u| u.watermark).min().flatten();
+            // Idle units do not count; with every unit idle, this worker follows the
+            // process's newest watermark so it cannot hold the other workers back.
+            let mut active = units.iter().filter(|u| !u.unit.idle()).peekable();
+            let slowest = if active.peek().is_some() {
+                active.map(|u| u.watermark).min().flatten()
+            } else {
+                Some(counters.max_watermark.load(Ordering::Relaxed)).filter(|w| *w > 0)
+            };
             if let Some(w) = slowest {
                 let t = stamp(w - lateness, granule) - granule;
                 if t > *current.time() {

@@ -9,6 +9,7 @@ pub mod auditd;
 pub mod file;
 pub mod generator;
 pub mod ingest;
+pub mod kafka;
 
 use crate::event::Position;
 use crate::parse::ParseError;
@@ -23,4 +24,19 @@ pub trait Unit {
 
     /// Bytes consumed so far (for progress reporting).
     fn bytes_read(&self) -> u64;
+
+    /// True while the unit has had no input for a while (a quiet Kafka partition): its
+    /// watermark then does not hold the source's frontier back.
+    fn idle(&self) -> bool {
+        false
+    }
+
+    /// Told after each batch the latest timestamp its records were emitted at, so a unit
+    /// can tell when downstream has finished with them (Kafka offset commits).
+    fn emitted(&mut self, _latest: u64) {}
+
+    /// New units found while reading (partitions added to a topic), handed to the source.
+    fn discovered(&mut self) -> Vec<Box<dyn Unit>> {
+        Vec::new()
+    }
 }

@@ -7,6 +7,7 @@ mod cluster;
 mod common;
 mod data;
 mod graph;
+mod produce;
 mod report;
 mod run;
 mod sigma;
@@ -51,6 +52,8 @@ enum Command {
     Cluster(cluster::ClusterArgs),
     /// Measure the scoring engine: source -> engine -> blackhole (events/s, latency, memory).
     Bench(bench::BenchArgs),
+    /// Generate audit records straight into a Kafka topic, keyed by principal.
+    Produce(produce::ProduceArgs),
 }
 
 fn main() -> ExitCode {
@@ -67,6 +70,7 @@ fn main() -> ExitCode {
         Command::Sigma(args) => args.execute(),
         Command::Cluster(args) => args.execute(),
         Command::Bench(args) => args.execute(),
+        Command::Produce(args) => args.execute(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -102,7 +102,52 @@ pub struct RunArgs {
     #[arg(long, default_value_t = WORKLOAD_EVENTS_PER_PRINCIPAL_HOUR)]
     expected_rate: f64,
     #[command(flatten)]
+    kafka: KafkaArgs,
+    #[command(flatten)]
     workers: Workers,
+}
+
+/// Reading from Kafka (overrides the spec's source).
+#[derive(clap::Args)]
+pub struct KafkaArgs {
+    /// Read from Kafka: bootstrap brokers host:port[,host:port...].
+    #[arg(long, value_name = "BROKERS")]
+    kafka: Option<String>,
+    /// Topic to read.
+    #[arg(long)]
+    topic: Option<String>,
+    /// Consumer group offsets are committed to and resumed from (default auditflow).
+    #[arg(long)]
+    group: Option<String>,
+    /// Where to start: committed, earliest, latest or an RFC 3339 time.
+    #[arg(long)]
+    start: Option<String>,
+    /// Stop once every partition reached the high watermark it had at start.
+    #[arg(long)]
+    until_caught_up: bool,
+    /// A librdkafka option, key=value (security.protocol, sasl.*, ssl.*); repeatable.
+    #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
+    options: Vec<String>,
+}
+
+impl KafkaArgs {
+    /// Applies the flags to the spec's source.
+    fn apply(self, source: &mut auditflow::spec::SourceSpec) -> auditflow::Result<()> {
+        let kafka = &mut source.kafka;
+        if let Some(brokers) = self.kafka {
+            source.kind = SourceKind::Kafka;
+            kafka.brokers = Some(brokers);
+        }
+        kafka.topic = self.topic.or(kafka.topic.take());
+        kafka.group = self.group.or(kafka.group.take());
+        kafka.start = self.start.or(kafka.start.take());
+        kafka.until_caught_up |= self.until_caught_up;
+        for option in &self.options {
+            let (key, value) = auditflow::source::kafka::parse_option(option)?;
+            kafka.options.insert(key, value);
+        }
+        Ok(())
+    }
 }
 
 impl RunArgs {
@@ -121,6 +166,7 @@ impl RunArgs {
         if let Some(format) = self.format {
             spec.source.format = format;
         }
+        self.kafka.apply(&mut spec.source)?;
         let alerts = self
             .alerts
             .or(spec.sinks.alerts.clone())
@@ -163,6 +209,14 @@ impl RunArgs {
             return Ok(());
         }
         print_summary(&report);
+        if !report.committed_offsets.is_empty() {
+            let offsets: Vec<String> = report
+                .committed_offsets
+                .iter()
+                .map(|((topic, partition), offset)| format!("{topic}/{partition}={offset}"))
+                .collect();
+            eprintln!("kafka offsets committed: {}", offsets.join(" "));
+        }
         if self.fail_on_dead_letter && report.summary.dead_lettered > 0 {
             return Err(Error::DeadLetters(report.summary.dead_lettered));
         }
