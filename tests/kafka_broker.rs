@@ -2,6 +2,8 @@
 //! free loopback port with its storage in a temp dir. These tests fail, never skip, when
 //! tansu is missing: `.ci/run` installs it.
 
+#[allow(dead_code)]
+mod common;
 mod kafka_support;
 
 use auditflow::source::kafka::StartFrom;
@@ -212,4 +214,31 @@ fn a_broker_restarted_mid_stream_loses_nothing() {
     assert_eq!(report.summary.records, records.len() as u64, "nothing lost");
     assert_eq!(report.summary.dead_lettered, 0);
     assert_accounted(&report);
+}
+
+#[test]
+fn two_processes_of_two_workers_share_eight_partitions_reading_each_once() {
+    let broker = Tansu::start();
+    broker.create_topic("audit", 8);
+    let records = records(&generator(8_000, 11));
+    produce(&broker.bootstrap(), "audit", &records);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.jsonl");
+    write_file(&file, &records);
+    let from_file = run(file_plan(&file), 1, &dir.path().join("dead-file.jsonl"));
+    let plan = kafka_plan(&broker.bootstrap(), "audit", "cluster", StartFrom::Earliest);
+    let dead = dir.path().join("dead-kafka.jsonl");
+    // Process 0's report holds the totals over both processes and the gathered alerts.
+    let report = common::on_cluster(2, 2, |execution| run_on(plan.clone(), execution, &dead));
+    assert_eq!(
+        report.summary.records,
+        records.len() as u64,
+        "each record read once"
+    );
+    assert_accounted(&report);
+    assert_eq!(alert_ids(&report.alerts), alert_ids(&from_file.alerts));
+    // Every one of the 8 partitions was read to its end by exactly one worker, and committed.
+    let committed = committed(&broker.bootstrap(), "cluster", "audit", 8);
+    assert_eq!(committed.len(), 8);
+    assert_eq!(committed.values().sum::<i64>(), records.len() as i64);
 }

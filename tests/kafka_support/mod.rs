@@ -169,6 +169,11 @@ pub fn spec() -> Spec {
 
 /// Runs the scoring pipeline over `input`, collecting alerts.
 pub fn run(input: InputPlan, workers: usize, dead_letter: &Path) -> RunReport {
+    run_on(input, Execution::threads(workers), dead_letter)
+}
+
+/// [`run`] on any execution (a process of a cluster, say).
+pub fn run_on(input: InputPlan, execution: Execution, dead_letter: &Path) -> RunReport {
     run_pipeline(RunOptions {
         spec: spec(),
         input,
@@ -178,7 +183,7 @@ pub fn run(input: InputPlan, workers: usize, dead_letter: &Path) -> RunReport {
         dead_letter: Target::File(dead_letter.to_path_buf()),
         late: None,
         collect: true,
-        execution: Execution::threads(workers),
+        execution,
     })
     .expect("run")
 }
