@@ -2,7 +2,6 @@
 //! free loopback port with its storage in a temp dir. These tests fail, never skip, when
 //! tansu is missing: `.ci/run` installs it.
 
-#[allow(dead_code)]
 mod common;
 mod kafka_support;
 
