@@ -1,6 +1,6 @@
 //! The entity graph built by the dataflow equals a plain reference computation at 1, 2 and
-//! 4 workers, on generated logs and on real CloudTrail detonations; the CLI answers queries
-//! and exports.
+//! 4 workers and on 2 processes, on generated logs and real CloudTrail detonations; the CLI
+//! answers queries and exports, host-audit graphs included.
 
 mod common;
 
@@ -99,4 +99,44 @@ fn cli_queries_a_principal_and_exports_for_neo4j() {
         .unwrap();
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("--principal"));
+}
+
+#[test]
+fn cli_links_auditd_users_processes_hosts_and_commands() {
+    let dir = tempfile::tempdir().unwrap();
+    let otrf = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/auditd/otrf");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_auditflow"))
+        .args([
+            "graph",
+            "--format",
+            "auditd",
+            "--principal",
+            "1000",
+            "--input",
+            otrf,
+        ])
+        .arg("--neo4j")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let nodes = std::fs::read_to_string(dir.path().join("nodes.csv")).unwrap();
+    let relationships = std::fs::read_to_string(dir.path().join("relationships.csv")).unwrap();
+    // OTRF's detonations: user 1000 ran dd and arp on the host; dd's command line is kept.
+    for node in ["/bin/dd,Process", "/usr/sbin/arp,Process", "localhost,Host"] {
+        assert!(nodes.contains(node), "{node} in {nodes}");
+    }
+    assert!(
+        nodes.contains("dd if=/dev/zero bs=1 count=1,Resource"),
+        "{nodes}"
+    );
+    assert!(relationships.contains(",ON_HOST,"), "{relationships}");
+    assert!(
+        relationships.contains(",ACTED_ON,execve,"),
+        "{relationships}"
+    );
 }

@@ -76,9 +76,9 @@ pub fn to_graphml(graph: &EntityGraph) -> String {
     out
 }
 
-/// The graph as neo4j-admin import CSV: `(nodes.csv, relationships.csv)`. Principal ->
-/// resource edges have type `ACTED_ON` with the action as a property; principal ->
-/// address edges have type `FROM_ADDRESS`.
+/// The graph as neo4j-admin import CSV: `(nodes.csv, relationships.csv)`. Edges to a
+/// resource or a process have type `ACTED_ON` with the action as a property; principal ->
+/// address edges have type `FROM_ADDRESS`, edges to a host `ON_HOST`.
 pub fn to_neo4j_csv(graph: &EntityGraph) -> (String, String) {
     let ids = node_ids(graph);
     let mut nodes = String::from("id:ID,name,:LABEL\n");
@@ -94,10 +94,10 @@ pub fn to_neo4j_csv(graph: &EntityGraph) -> (String, String) {
         ":START_ID,:END_ID,:TYPE,action,first_seen:datetime,last_seen:datetime,count:long\n",
     );
     for (edge, stats) in &graph.edges {
-        let (kind, action) = if edge.relation == FROM_ADDRESS {
-            (FROM_ADDRESS, "")
-        } else {
-            ("ACTED_ON", edge.relation.as_str())
+        let (kind, action) = match edge.relation.as_str() {
+            FROM_ADDRESS => (FROM_ADDRESS, ""),
+            super::ON_HOST => (super::ON_HOST, ""),
+            action => ("ACTED_ON", action),
         };
         let _ = writeln!(
             edges,

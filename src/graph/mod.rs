@@ -1,8 +1,10 @@
 //! The entity graph: who touched what, and from where.
 //!
-//! Every event contributes edges between entities: its principal to the resource it acted
-//! on (one edge per action, so `alice -setIamPolicy-> projects/p`), and its principal to
-//! the source address it came from. Edges carry first and last seen and a count, kept
+//! Every event contributes edges between entities. Cloud audit: its principal to the
+//! resource it acted on (one edge per action, so `alice -setIamPolicy-> projects/p`), and its
+//! principal to the source address it came from. Host audit (auditd): the user to the
+//! process (executable) it ran, the process to the host and to what it touched (the file or
+//! command line), so `alice -execve-> /usr/bin/passwd -ON_HOST-> web-1`. Edges carry first and last seen and a count, kept
 //! incrementally by the dataflow ([`crate::operators::EntityEdges`]). Queries walk the
 //! graph from a principal ([`EntityGraph::neighbourhood`]); [`export`] writes GraphML and the
 //! CSV files `neo4j-admin database import` reads.
@@ -23,6 +25,10 @@ pub enum NodeKind {
     Resource,
     /// A source address.
     Address,
+    /// A process, named by its executable (host audit).
+    Process,
+    /// A host (host audit: the `node=` name).
+    Host,
 }
 
 impl NodeKind {
@@ -32,6 +38,8 @@ impl NodeKind {
             NodeKind::Principal => "Principal",
             NodeKind::Resource => "Resource",
             NodeKind::Address => "Address",
+            NodeKind::Process => "Process",
+            NodeKind::Host => "Host",
         }
     }
 }
@@ -70,12 +78,68 @@ pub struct EdgeStats {
 /// The relation of principal -> address edges.
 pub const FROM_ADDRESS: &str = "FROM_ADDRESS";
 
+/// The relation of process -> host (and, without a process, principal -> host) edges.
+pub const ON_HOST: &str = "ON_HOST";
+
+fn node(kind: NodeKind, name: &str) -> Node {
+    Node {
+        kind,
+        name: name.to_string(),
+    }
+}
+
+fn edge(from: &Node, relation: &str, to: Node) -> EdgeKey {
+    EdgeKey {
+        from: from.clone(),
+        relation: relation.to_string(),
+        to,
+    }
+}
+
+/// The edges of a host audit event: AuditFlow's auditd events name the action
+/// `<syscall or record type> [<executable>]`, the host in `service` and the file or command
+/// line in `resource`.
+fn host_edges(event: &AuditEvent, principal: &Node) -> Vec<EdgeKey> {
+    let (verb, exe) = match event.action.split_once(' ') {
+        Some((verb, exe)) => (verb, Some(exe)),
+        None => (event.action.as_str(), None),
+    };
+    let host = node(NodeKind::Host, &event.service);
+    // The acting node: the process when the event names its executable, else the user.
+    let actor = match exe {
+        Some(exe) => {
+            let process = node(NodeKind::Process, exe);
+            let mut edges = vec![
+                edge(principal, verb, process.clone()),
+                edge(&process, ON_HOST, host),
+            ];
+            if !event.resource.is_empty() {
+                edges.push(edge(
+                    &process,
+                    verb,
+                    node(NodeKind::Resource, &event.resource),
+                ));
+            }
+            return edges;
+        }
+        None => principal,
+    };
+    let mut edges = vec![edge(actor, ON_HOST, host)];
+    if !event.resource.is_empty() {
+        edges.push(edge(actor, verb, node(NodeKind::Resource, &event.resource)));
+    }
+    edges
+}
+
 /// The edges one event contributes.
 pub fn edges_of(event: &AuditEvent) -> Vec<EdgeKey> {
     let principal = Node {
         kind: NodeKind::Principal,
         name: event.principal.clone(),
     };
+    if event.source == crate::event::SourceFamily::Auditd {
+        return host_edges(event, &principal);
+    }
     let mut edges = Vec::with_capacity(2);
     if !event.resource.is_empty() {
         edges.push(EdgeKey {
@@ -215,5 +279,55 @@ mod tests {
         assert_eq!(three.edges.len(), 3, "bob leads to db");
         let recent = g.neighbourhood(&alice, 3, 8);
         assert_eq!(recent.edges.len(), 2, "the db edge was last seen before 8");
+    }
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::*;
+    use crate::event::{Outcome, Position, PrincipalType, SourceFamily};
+
+    #[test]
+    fn an_auditd_execve_links_user_process_host_and_command() {
+        let event = AuditEvent {
+            time_ns: 1,
+            source: SourceFamily::Auditd,
+            principal: "alice".into(),
+            principal_type: PrincipalType::User,
+            action: "execve /bin/dd".into(),
+            service: "web-1".into(),
+            resource: "dd if=/dev/zero".into(),
+            source_ip: String::new(),
+            user_agent: "uid=1000 euid=0".into(),
+            outcome: Outcome::Success,
+            error_code: None,
+            event_id: "1.0:1".into(),
+            position: Position::line("audit.log".into(), 0, 1),
+        };
+        let edges = edges_of(&event);
+        let shape: Vec<(NodeKind, &str, NodeKind, &str)> = edges
+            .iter()
+            .map(|e| {
+                (
+                    e.from.kind,
+                    e.relation.as_str(),
+                    e.to.kind,
+                    e.to.name.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (NodeKind::Principal, "execve", NodeKind::Process, "/bin/dd"),
+                (NodeKind::Process, ON_HOST, NodeKind::Host, "web-1"),
+                (
+                    NodeKind::Process,
+                    "execve",
+                    NodeKind::Resource,
+                    "dd if=/dev/zero"
+                ),
+            ]
+        );
     }
 }
