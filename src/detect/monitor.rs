@@ -4,7 +4,9 @@
 //! `method`, `status`, `rule`, `uri`; either `values` (a record matches when its field is
 //! one of them, case-insensitive; for `status`, `4xx`-style classes are allowed) or `known`
 //! (a record matches when its field is *not* one of them: an unknown country). Monitors are
-//! checked per record by [`Monitors::matches`].
+//! checked per record by [`Monitors::matches`] as the record is parsed, then counted per
+//! client over the window and the baseline and scored by
+//! [`crate::operators::MonitorWindows`].
 //!
 //! ```toml
 //! [[monitors]]

@@ -4,10 +4,12 @@ use super::{
     execute, finish_and_total, ingest_events, ingest_events_with, Execution, InputPlan, RunSummary,
 };
 use crate::detect::alert::{Alert, AlertEpisodes};
+use crate::detect::monitor::Monitors;
 use crate::detect::score::ScoringConfig;
 use crate::event::time::format_rfc3339_secs;
+use crate::operators::MonitorWindows;
 use crate::operators::{CollectOrdered, CommitOffsets, ScoreWindows, ScoredWindow};
-use crate::sigma::dataflow::rule_decoder;
+use crate::sigma::dataflow::{monitor_hits, rule_decoder};
 use crate::sigma::{RuleAlert, RuleSet, SplitRuleAlerts};
 use crate::sink::{SharedOutput, Target};
 use crate::source::ingest::{IngestConfig, IngestCounters};
@@ -124,6 +126,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     let rule_paths: Vec<std::path::PathBuf> =
         options.spec.rules.sigma.iter().map(Into::into).collect();
     let rules = Arc::new(RuleSet::load(&rule_paths)?);
+    let monitors = Arc::new(Monitors(options.spec.monitors.clone()));
     let totals = Arc::new(Mutex::new(None));
     // The progress line shares the terminal only when alerts are not being printed on it.
     let alerts_on_terminal =
@@ -177,7 +180,8 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
             let (collected, counters_w) = (collected.clone(), counters.clone());
             let (config, scoring) = (ingest_config.clone(), scoring.clone());
             let window = windows.window;
-            let rules = rules.clone();
+            let (rules, monitors) = (rules.clone(), monitors.clone());
+            let baseline = windows.baseline;
             worker.dataflow::<u64, _, _>(move |scope| {
                 let mut episodes = AlertEpisodes::new(window, threshold, min_confidence);
                 // Each scored window's insertion (retractions are of no use to the sinks),
@@ -186,15 +190,15 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                 // orders, offers and writes.
                 let firing = AlertEpisodes::new(window, threshold, min_confidence);
                 let render = scores_out.is_some() || collect;
-                // Without rules the decoder stays the plain parser: no cost for rules.
-                let (events, rule_alerts) = if rules.is_empty() {
+                // Without rules or monitors the decoder stays the plain parser: no cost.
+                let (events, rule_alerts) = if rules.is_empty() && monitors.0.is_empty() {
                     let events =
                         ingest_events(scope, units, config, counters_w, Some(dead_out), late_out);
                     (events, None)
                 } else {
                     let correlations = Arc::new(rules.correlations().to_vec());
-                    let decoder = rule_decoder(rules);
-                    let (events, alerts) = ingest_events_with(
+                    let decoder = rule_decoder(rules, monitors.clone());
+                    let matched = ingest_events_with(
                         scope,
                         units,
                         config,
@@ -202,8 +206,12 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                         Some(dead_out),
                         late_out,
                         decoder,
-                    )
-                    .split_rule_alerts(correlations);
+                    );
+                    let hits = monitor_hits(matched.clone());
+                    let (events, mut alerts) = matched.split_rule_alerts(correlations);
+                    if !monitors.0.is_empty() {
+                        alerts = alerts.concat(hits.monitor_windows(monitors, window, baseline));
+                    }
                     (events, Some(alerts))
                 };
                 let mut scored = events

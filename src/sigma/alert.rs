@@ -118,6 +118,9 @@ pub struct MatchedEvent {
     /// What the record contributes to correlation rules.
     #[serde(skip)]
     pub hits: Vec<super::CorrelationHit>,
+    /// The WAF field monitors the record matches (indices into the spec's monitors).
+    #[serde(skip)]
+    pub monitor_hits: Vec<usize>,
 }
 
 impl EventTime for MatchedEvent {

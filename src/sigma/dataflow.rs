@@ -3,26 +3,52 @@
 
 use super::correlate::SigmaCorrelations;
 use super::{Correlation, MatchedEvent, RuleAlert, RuleSet};
-use crate::event::{AuditEvent, Position};
+use crate::detect::monitor::Monitors;
+use crate::event::{AuditEvent, Position, SourceFamily};
 use crate::parse::{parse_record, Format, ParseError};
 use differential_dataflow::VecCollection;
 use std::sync::Arc;
 
 /// An ingest decoder (see [`crate::pipeline::ingest_events_with`]) that parses each record
-/// and evaluates `rules` on its raw bytes. Late events keep their alerts out of the alert
-/// stream, like every other detector: they go to the late-event sink.
+/// and evaluates `rules` and, on WAF records, the field `monitors` on its raw bytes. Late
+/// events keep their alerts out of the alert stream, like every other detector: they go
+/// to the late-event sink.
 pub fn rule_decoder(
     rules: Arc<RuleSet>,
+    monitors: Arc<Monitors>,
 ) -> impl FnMut(Format, &[u8], &Position) -> Result<MatchedEvent, ParseError> + 'static {
     move |format, raw, position| {
         let event = parse_record(format, raw, position)?;
         let (alerts, hits) = rules.matches(&event, raw);
+        let monitor_hits = if monitors.0.is_empty() || event.source != SourceFamily::Waf {
+            Vec::new()
+        } else {
+            // The record parsed as WAF, so it reads as WAF again.
+            let matched = monitors.matches(raw)?;
+            matched
+                .iter()
+                .enumerate()
+                .filter_map(|(i, m)| m.then_some(i))
+                .collect()
+        };
         Ok(MatchedEvent {
             event,
             alerts,
             hits,
+            monitor_hits,
         })
     }
+}
+
+/// The monitor hits of matched events: `(monitor index, client)`, the client being the
+/// event's principal (a WAF record's client IP).
+pub fn monitor_hits<'s>(
+    matched: VecCollection<'s, u64, MatchedEvent, isize>,
+) -> VecCollection<'s, u64, (usize, String), isize> {
+    matched.flat_map(|m| {
+        let client = m.event.principal;
+        m.monitor_hits.into_iter().map(move |i| (i, client.clone()))
+    })
 }
 
 /// Splits events carrying rule alerts into the events and the alerts, evaluating the
