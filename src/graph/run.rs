@@ -1,16 +1,14 @@
 //! Building the entity graph of a bounded input with the dataflow.
 
 use super::{EdgeKey, EdgeStats, EntityGraph};
-use crate::operators::{CollectOrdered, EntityEdges};
+use crate::event::AuditEvent;
+use crate::operators::EntityEdges;
 use crate::parse::Format;
-use crate::pipeline::{execute, finish_and_total, ingest_events, Execution, InputPlan, RunSummary};
-use crate::sink::{SharedOutput, Target};
-use crate::source::file::{expand_inputs, plan_files, CHUNK_BYTES};
-use crate::source::ingest::{IngestConfig, IngestCounters};
+use crate::pipeline::query::{run_query, EventQuery, QueryInput};
+use crate::pipeline::{Execution, RunSummary};
+use crate::sink::Target;
 use crate::Result;
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use differential_dataflow::VecCollection;
 
 /// Options of a graph run.
 #[derive(Clone, Debug)]
@@ -27,60 +25,36 @@ pub struct GraphOptions {
     pub execution: Execution,
 }
 
-/// Runs the dataflow over the inputs and returns the whole entity graph with the run's
-/// counts.
+struct EdgesQuery;
+
+impl EventQuery for EdgesQuery {
+    type Output = (EdgeKey, EdgeStats);
+
+    fn build<'s>(
+        &self,
+        events: VecCollection<'s, u64, AuditEvent, isize>,
+    ) -> VecCollection<'s, u64, Self::Output, isize> {
+        events.entity_edges()
+    }
+}
+
+/// Runs the dataflow over the inputs and returns the whole entity graph (on process 0)
+/// with the run's counts.
 pub fn run_graph(options: GraphOptions) -> Result<(EntityGraph, RunSummary)> {
-    let start = Instant::now();
-    let plan = Arc::new(InputPlan::Files(plan_files(
-        &expand_inputs(&options.inputs)?,
-        CHUNK_BYTES,
-    )?));
-    let counters = Arc::new(IngestCounters::default());
-    let execution = options.execution.clone();
-    let dead = SharedOutput::new(execution.open(&options.dead_letter)?, "dead-letter output");
-    let totals = Arc::new(Mutex::new(None));
-    let config = IngestConfig {
+    let input = QueryInput {
+        inputs: options.inputs,
         format: options.format,
-        lateness_ns: options.lateness_secs as i64 * 1_000_000_000,
+        lateness_secs: options.lateness_secs,
         // Hourly timestamps: edges change rarely within an hour.
         granule_secs: 3600,
-        batch: 8192,
+        dead_letter: options.dead_letter,
+        execution: options.execution,
     };
-    let live: Arc<Mutex<BTreeMap<(EdgeKey, EdgeStats), isize>>> = Arc::default();
-    {
-        let (live, dead, counters) = (live.clone(), dead.clone(), counters.clone());
-        let (totals, threads) = (totals.clone(), execution.workers);
-        execute(options.execution, move |worker| {
-            let (units, error) = match plan.open_units(worker.index(), worker.peers(), 1 << 20) {
-                Ok(units) => (units, None),
-                Err(e) => (Vec::new(), Some(e)),
-            };
-            let (live, dead, counters_w) = (live.clone(), dead.clone(), counters.clone());
-            let config = config.clone();
-            worker.dataflow::<u64, _, _>(move |scope| {
-                ingest_events(scope, units, config, counters_w, Some(dead), None)
-                    .entity_edges()
-                    .collect_ordered("GraphSink", move |_time, changes| {
-                        let mut live = live.lock().expect("graph state");
-                        for (edge_stats, diff) in changes {
-                            *live.entry(edge_stats).or_default() += diff;
-                        }
-                    });
-            });
-            finish_and_total(worker, threads, &counters, &totals);
-            error.map_or(Ok(()), Err)
-        })?;
-    }
-    dead.finish()?;
-    let edges = live
-        .lock()
-        .expect("graph state")
-        .iter()
-        .filter(|(_, diff)| **diff > 0)
-        .map(|((edge, stats), _)| (edge.clone(), *stats))
+    let (edges, summary) = run_query(input, EdgesQuery)?;
+    let edges = edges
+        .into_iter()
+        .filter(|(_, count)| *count > 0)
+        .map(|(edge_stats, _)| edge_stats)
         .collect();
-    Ok((
-        EntityGraph { edges },
-        RunSummary::from_counters(&counters, &totals, start.elapsed()),
-    ))
+    Ok((EntityGraph { edges }, summary))
 }

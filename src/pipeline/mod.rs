@@ -7,6 +7,7 @@ pub mod features;
 pub mod memory;
 pub mod plan;
 pub mod progress;
+pub mod query;
 pub mod run;
 
 use crate::event::AuditEvent;

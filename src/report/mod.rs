@@ -6,17 +6,15 @@
 pub mod crosstab;
 pub mod render;
 
-use crate::operators::{CollectOrdered, HourlyCrosstab};
+use crate::event::AuditEvent;
+use crate::operators::HourlyCrosstab;
 use crate::parse::Format;
-use crate::pipeline::{execute, finish_and_total, ingest_events, Execution, InputPlan, RunSummary};
-use crate::sink::{SharedOutput, Target};
-use crate::source::file::{expand_inputs, plan_files, CHUNK_BYTES};
-use crate::source::ingest::{IngestConfig, IngestCounters};
+use crate::pipeline::query::{run_query, EventQuery, QueryInput};
+use crate::pipeline::{Execution, RunSummary};
+use crate::sink::Target;
 use crate::Result;
 use crosstab::{day_start_ns, Cell, Crosstab, RowField};
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use differential_dataflow::VecCollection;
 
 /// Options of a crosstab report run.
 #[derive(Clone, Debug)]
@@ -38,63 +36,46 @@ pub struct CrosstabOptions {
     pub execution: Execution,
 }
 
-/// Runs the dataflow over the inputs and returns the day's crosstab with the run's counts.
+struct CrosstabQuery {
+    day_start: i64,
+    by: Vec<RowField>,
+}
+
+impl EventQuery for CrosstabQuery {
+    type Output = (Cell, u64);
+
+    fn build<'s>(
+        &self,
+        events: VecCollection<'s, u64, AuditEvent, isize>,
+    ) -> VecCollection<'s, u64, Self::Output, isize> {
+        events.hourly_crosstab(self.day_start, self.by.clone())
+    }
+}
+
+/// Runs the dataflow over the inputs and returns the day's crosstab (on process 0) with
+/// the run's counts.
 pub fn run_crosstab(options: CrosstabOptions) -> Result<(Crosstab, RunSummary)> {
-    let start = Instant::now();
-    let day_start = day_start_ns(&options.day)?;
-    let plan = Arc::new(InputPlan::Files(plan_files(
-        &expand_inputs(&options.inputs)?,
-        CHUNK_BYTES,
-    )?));
-    let counters = Arc::new(IngestCounters::default());
-    let execution = options.execution.clone();
-    let dead = SharedOutput::new(execution.open(&options.dead_letter)?, "dead-letter output");
-    let totals = Arc::new(Mutex::new(None));
-    let config = IngestConfig {
+    let query = CrosstabQuery {
+        day_start: day_start_ns(&options.day)?,
+        by: options.by.clone(),
+    };
+    let input = QueryInput {
+        inputs: options.inputs,
         format: options.format,
-        lateness_ns: options.lateness_secs as i64 * 1_000_000_000,
+        lateness_secs: options.lateness_secs,
         // Hourly timestamps: the report's resolution, and few distinct times to process.
         granule_secs: 3600,
-        batch: 8192,
+        dead_letter: options.dead_letter,
+        execution: options.execution,
     };
-    // The live count of every cell: a count is added when it appears, removed when revised.
-    let live: Arc<Mutex<BTreeMap<(Cell, u64), isize>>> = Arc::default();
-    let by = options.by.clone();
-    {
-        let (live, dead, counters) = (live.clone(), dead.clone(), counters.clone());
-        let (totals, threads) = (totals.clone(), execution.workers);
-        execute(options.execution, move |worker| {
-            let (units, error) = match plan.open_units(worker.index(), worker.peers(), 1 << 20) {
-                Ok(units) => (units, None),
-                Err(e) => (Vec::new(), Some(e)),
-            };
-            let (live, dead, counters_w) = (live.clone(), dead.clone(), counters.clone());
-            let (config, by) = (config.clone(), by.clone());
-            worker.dataflow::<u64, _, _>(move |scope| {
-                ingest_events(scope, units, config, counters_w, Some(dead), None)
-                    .hourly_crosstab(day_start, by)
-                    .collect_ordered("CrosstabSink", move |_time, changes| {
-                        let mut live = live.lock().expect("crosstab state");
-                        for (cell_count, diff) in changes {
-                            *live.entry(cell_count).or_default() += diff;
-                        }
-                    });
-            });
-            finish_and_total(worker, threads, &counters, &totals);
-            error.map_or(Ok(()), Err)
-        })?;
-    }
-    dead.finish()?;
+    let (cells, summary) = run_query(input, query)?;
     let mut crosstab = Crosstab::new(&options.day, options.by);
-    for ((cell, count), diff) in live.lock().expect("crosstab state").iter() {
-        if *diff > 0 {
-            crosstab.add(cell, *count);
+    for ((cell, count), live) in cells {
+        if live > 0 {
+            crosstab.add(&cell, count);
         }
     }
-    Ok((
-        crosstab,
-        RunSummary::from_counters(&counters, &totals, start.elapsed()),
-    ))
+    Ok((crosstab, summary))
 }
 
 /// Writes the crosstab into `dir` as dated files, `crosstab-YYYY-MM-DD.txt` and `.csv`
