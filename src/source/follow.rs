@@ -110,7 +110,10 @@ impl FollowPlan {
             if head[..n] == [0x1f, 0x8b] {
                 return Err(Error::invalid(
                     "--follow",
-                    format!("{} is gzip: follow the plain log it was rotated from", path.display()),
+                    format!(
+                        "{} is gzip: follow the plain log it was rotated from",
+                        path.display()
+                    ),
                 ));
             }
         }
@@ -176,7 +179,8 @@ pub struct FollowFile {
 impl FollowFile {
     /// Starts following `path` from its beginning.
     pub fn open(path: &Path, options: FollowOptions, max_record: usize) -> Result<Self> {
-        let (file, identity) = open_identified(path).map_err(|e| Error::io("cannot follow", path, e))?;
+        let (file, identity) =
+            open_identified(path).map_err(|e| Error::io("cannot follow", path, e))?;
         Ok(FollowFile {
             path: path.to_path_buf(),
             file,
@@ -221,7 +225,13 @@ impl FollowFile {
         if let Some((offset, line, size)) = self.oversize.take() {
             let size = size + (stop - start);
             let position = Position::line(self.origin.clone(), offset, line);
-            sink(position, Err(ParseError::TooLarge { size, limit: self.max_record }));
+            sink(
+                position,
+                Err(ParseError::TooLarge {
+                    size,
+                    limit: self.max_record,
+                }),
+            );
             return true;
         }
         let text = self.buf[start..stop].trim_ascii();
@@ -318,7 +328,8 @@ impl Unit for FollowFile {
                     continue;
                 }
                 Err(e) => {
-                    let position = Position::line(self.origin.clone(), self.read_pos, self.next_line);
+                    let position =
+                        Position::line(self.origin.clone(), self.read_pos, self.next_line);
                     sink(position, Err(ParseError::Read(e.to_string())));
                     return self.finish(sink);
                 }

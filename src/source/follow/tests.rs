@@ -42,7 +42,10 @@ fn partial_line_waits_for_its_newline() {
     append(&path, "o\n\nthree\n");
     assert_eq!(
         read(&mut unit),
-        [(origin.clone(), 2, "two".into()), (origin, 4, "three".into())]
+        [
+            (origin.clone(), 2, "two".into()),
+            (origin, 4, "three".into())
+        ]
     );
 }
 
@@ -93,7 +96,9 @@ fn stop_emits_the_partial_line_and_ends() {
     assert!(!unit.idle(), "not idle right after reading");
     opts.stop.store(true, Ordering::Relaxed);
     let mut got = Vec::new();
-    let more = unit.next_batch(10, &mut |pos, rec| got.push((pos.line, rec.unwrap().to_vec())));
+    let more = unit.next_batch(10, &mut |pos, rec| {
+        got.push((pos.line, rec.unwrap().to_vec()))
+    });
     assert!(!more);
     assert_eq!(got, [(Some(2), b"partial".to_vec())]);
     assert!(!unit.next_batch(10, &mut |_, _| panic!("nothing after the end")));
@@ -115,7 +120,10 @@ fn quiet_file_turns_idle_and_idle_exit_ends_it() {
     assert!(unit.idle());
     assert!(read(&mut unit).is_empty(), "still following");
     std::thread::sleep(Duration::from_millis(100));
-    assert!(!unit.next_batch(10, &mut |_, _| {}), "ended after 150 ms without data");
+    assert!(
+        !unit.next_batch(10, &mut |_, _| {}),
+        "ended after 150 ms without data"
+    );
 }
 
 #[test]
