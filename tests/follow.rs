@@ -183,3 +183,26 @@ fn json_lines_follow_ends_cleanly_on_sigterm() {
     assert_eq!(summary(&stderr), [4, 3, 1, 0], "{stderr}");
     assert_eq!(dead_letter_positions(&dead).len(), 1);
 }
+
+#[test]
+fn spec_follow_key_plans_a_follow_run_and_misspellings_are_rejected() {
+    use auditflow::pipeline::{plan::plan_source, InputPlan};
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("audit.log");
+    append(&log, &sudo_event(1));
+    let spec_path = dir.path().join("spec.toml");
+    let spec = |key: &str| {
+        format!(
+            "name = \"t\"\n[source]\nformat = \"auditd\"\npaths = [{:?}]\n{key} = true\n",
+            log.to_str().unwrap()
+        )
+    };
+    let parsed = auditflow::spec::Spec::parse(&spec("follow"), &spec_path).unwrap();
+    assert!(parsed.source.follow);
+    match plan_source(&parsed.source).unwrap() {
+        InputPlan::Follow(plan) => assert_eq!(plan.paths, std::slice::from_ref(&log)),
+        other => panic!("expected a follow plan, got {other:?}"),
+    }
+    let err = auditflow::spec::Spec::parse(&spec("folow"), &spec_path).unwrap_err();
+    assert!(err.to_string().contains("folow"), "{err}");
+}

@@ -1,5 +1,6 @@
 use super::*;
 use std::io::Write;
+use std::time::Duration;
 
 fn options() -> FollowOptions {
     FollowOptions {
