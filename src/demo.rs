@@ -75,7 +75,7 @@ pub fn run_demo(options: DemoOptions) -> Result<DemoReport> {
                 })
             })
             .collect(),
-        InputPlan::Files(_) | InputPlan::Kafka(_) => Vec::new(),
+        InputPlan::Files(_) | InputPlan::Kafka(_) | InputPlan::Follow(_) => Vec::new(),
     };
     let window = spec.time.windows()?.window;
     let run = run_pipeline(RunOptions {

@@ -71,6 +71,10 @@ pub struct SourceSpec {
     /// Kafka settings (kind = "kafka").
     #[serde(default)]
     pub kafka: KafkaSpec,
+    /// Follow the files as they grow and rotate, like `tail -F` (kind = "files"); the run
+    /// then ends on SIGINT/SIGTERM.
+    #[serde(default)]
+    pub follow: bool,
 }
 
 impl Default for SourceSpec {
@@ -82,6 +86,7 @@ impl Default for SourceSpec {
             generator: GeneratorSpec::default(),
             max_record_bytes: default_max_record(),
             kafka: KafkaSpec::default(),
+            follow: false,
         }
     }
 }

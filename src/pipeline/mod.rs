@@ -35,6 +35,8 @@ pub enum InputPlan {
     Generator(Vec<crate::generate::GeneratorConfig>),
     /// A Kafka topic: each worker reads the partitions it owns.
     Kafka(crate::source::kafka::KafkaSource),
+    /// Growing files followed across rotation, one unit per file.
+    Follow(crate::source::follow::FollowPlan),
 }
 
 impl InputPlan {
@@ -49,7 +51,7 @@ impl InputPlan {
                     FileUnitPlan::Stdin => 0,
                 })
                 .sum(),
-            InputPlan::Generator(_) | InputPlan::Kafka(_) => 0,
+            InputPlan::Generator(_) | InputPlan::Kafka(_) | InputPlan::Follow(_) => 0,
         }
     }
 
@@ -100,6 +102,7 @@ impl InputPlan {
                 let book = crate::source::kafka::OffsetBook::default();
                 units.push(Box::new(source.open_worker(index, peers, book)));
             }
+            InputPlan::Follow(plan) => units.extend(plan.open_units(index, peers, max_record)?),
         }
         Ok(units)
     }

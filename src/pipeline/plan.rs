@@ -4,13 +4,23 @@ use super::InputPlan;
 use crate::generate::GeneratorConfig;
 use crate::parse::Format;
 use crate::source::file::{expand_inputs, plan_files, CHUNK_BYTES};
+use crate::source::follow::FollowPlan;
 use crate::source::kafka::KafkaSource;
 use crate::spec::{parse_duration, parse_duration_or_zero, KafkaSpec, SourceKind, SourceSpec};
 use crate::{Error, Result};
 use std::time::Duration;
 
 /// Plans the units of a spec's source. Fails early on missing files or an empty file list.
+///
+/// With `follow`, the files are followed (see [`FollowPlan`]) and SIGINT/SIGTERM end the
+/// run cleanly instead of killing the process.
 pub fn plan_source(source: &SourceSpec) -> Result<InputPlan> {
+    if source.follow && source.kind != SourceKind::Files {
+        return Err(Error::invalid(
+            "source.follow",
+            "only files can be followed: give --input PATH, or set source.kind = \"files\"",
+        ));
+    }
     match source.kind {
         SourceKind::Files => {
             if source.paths.is_empty() {
@@ -19,10 +29,13 @@ pub fn plan_source(source: &SourceSpec) -> Result<InputPlan> {
                     "no input: give --input PATH (or - for stdin), or set source.paths in the spec",
                 ));
             }
-            Ok(InputPlan::Files(plan_files(
-                &expand_inputs(&source.paths)?,
-                CHUNK_BYTES,
-            )?))
+            let files = expand_inputs(&source.paths)?;
+            if source.follow {
+                let plan = FollowPlan::new(files)?;
+                plan.stop_on_signals()?;
+                return Ok(InputPlan::Follow(plan));
+            }
+            Ok(InputPlan::Files(plan_files(&files, CHUNK_BYTES)?))
         }
         SourceKind::Stdin => Ok(InputPlan::Files(plan_files(&["-".into()], CHUNK_BYTES)?)),
         SourceKind::Generator => {

@@ -53,11 +53,17 @@ impl Unit for AuditdEvents {
         let more = self.inner.next_batch(max, &mut |position, record| {
             assembler.push(position, record, all_lines, sink);
         });
-        if !more {
+        // No more lines (end of input, or a followed file gone quiet): open events are
+        // complete, else the last event of a quiet live log would wait for the next line.
+        if !more || self.inner.idle() {
             self.assembler.finish(sink);
-            self.done = true;
         }
+        self.done = !more;
         more
+    }
+
+    fn idle(&self) -> bool {
+        self.inner.idle()
     }
 
     fn bytes_read(&self) -> u64 {

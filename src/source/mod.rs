@@ -7,6 +7,7 @@
 
 pub mod auditd;
 pub mod file;
+pub mod follow;
 pub mod generator;
 pub mod ingest;
 pub mod kafka;

@@ -5,11 +5,13 @@ use auditflow::parse::Format;
 use auditflow::pipeline::memory::{MemoryEstimate, WORKLOAD_EVENTS_PER_PRINCIPAL_HOUR};
 use auditflow::pipeline::plan::plan_source;
 use auditflow::pipeline::run::{run_pipeline, AlertStyle, RunOptions};
+use auditflow::pipeline::InputPlan;
 use auditflow::sink::Target;
 use auditflow::spec::{SourceKind, Spec};
 use auditflow::Error;
 use std::io::IsTerminal;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(clap::Args)]
 pub struct DemoArgs {
@@ -92,6 +94,14 @@ pub struct RunArgs {
     /// `[rules] sigma`).
     #[arg(long)]
     rules: Vec<String>,
+    /// Follow the input files as they grow and rotate, like `tail -F`; the run ends on
+    /// Ctrl-C or SIGTERM, writing its outputs and summary.
+    #[arg(long)]
+    follow: bool,
+    /// With --follow: end the run once no input file grew for SECS seconds (for tests and
+    /// bounded runs).
+    #[arg(long, value_name = "SECS")]
+    follow_idle_exit: Option<f64>,
     /// Exit with status 3 if any record was dead-lettered.
     #[arg(long)]
     fail_on_dead_letter: bool,
@@ -162,6 +172,7 @@ impl RunArgs {
             spec.source.kind = SourceKind::Files;
             spec.source.paths = self.input;
         }
+        spec.source.follow |= self.follow;
         spec.rules.sigma.extend(self.rules);
         if let Some(format) = self.format {
             spec.source.format = format;
@@ -182,8 +193,23 @@ impl RunArgs {
             let estimate = MemoryEstimate::new(&windows, principals, self.expected_rate, None);
             eprintln!("{}", estimate.describe());
         }
+        let mut input = plan_source(&spec.source)?;
+        match (&mut input, self.follow_idle_exit) {
+            (InputPlan::Follow(plan), Some(secs)) => {
+                plan.options.idle_exit = Some(Duration::try_from_secs_f64(secs).map_err(|_| {
+                    Error::invalid("--follow-idle-exit", "give a number of seconds, 0 or more")
+                })?);
+            }
+            (_, Some(_)) => {
+                return Err(Error::invalid(
+                    "--follow-idle-exit",
+                    "applies only when following: add --follow or set follow = true in [source]",
+                ))
+            }
+            _ => {}
+        }
         let options = RunOptions {
-            input: plan_source(&spec.source)?,
+            input,
             alerts: Some(alerts),
             alert_style: style,
             scores: self
