@@ -212,3 +212,31 @@ fn generate_then_features_and_parse() {
         .sum();
     assert_eq!(total, 3000);
 }
+
+#[test]
+fn special_files_are_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let is_device = || std::fs::metadata("/dev/null").is_ok_and(|m| m.file_type().is_char_device());
+    let was_device = is_device();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    write_bad_input(&input);
+    let out = auditflow(&[
+        "run",
+        "--input",
+        input.to_str().unwrap(),
+        "--format",
+        "gcp",
+        "--dead-letter",
+        "/dev/null",
+        "--alerts",
+        "/dev/null",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Still the device, not a regular file renamed over it (as an earlier build did).
+    assert!(!was_device || is_device(), "/dev/null was replaced");
+}

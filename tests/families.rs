@@ -125,6 +125,8 @@ fn parse_reads_each_family_and_auto_detects_per_record() {
 
 #[test]
 fn features_of_each_family() {
+    let dir = tempfile::tempdir().unwrap();
+    let dead = dir.path().join("dead.jsonl");
     for (format, file, ..) in CASES {
         let input = fixture(file);
         let out = auditflow(&[
@@ -134,7 +136,7 @@ fn features_of_each_family() {
             "--format",
             format,
             "--dead-letter",
-            "/dev/null",
+            dead.to_str().unwrap(),
         ]);
         let csv = String::from_utf8_lossy(&out.stdout);
         assert!(csv.lines().count() > 1, "{format}: {csv}");
@@ -144,6 +146,8 @@ fn features_of_each_family() {
 #[test]
 fn auditd_events_are_the_same_at_any_worker_count() {
     let input = fixture("audit.log");
+    let dir = tempfile::tempdir().unwrap();
+    let dead = dir.path().join("dead.jsonl");
     let run = |workers: &str| {
         let out = auditflow(&[
             "features",
@@ -154,7 +158,7 @@ fn auditd_events_are_the_same_at_any_worker_count() {
             "--workers",
             workers,
             "--dead-letter",
-            "/dev/null",
+            dead.to_str().unwrap(),
         ]);
         String::from_utf8_lossy(&out.stdout).into_owned()
     };

@@ -61,6 +61,20 @@ impl Target {
                 writer: Box::new(std::io::stderr()),
                 rename: None,
             },
+            // A special file (`/dev/null`, a FIFO) is written in place: it cannot be
+            // replaced by a rename, and there is nothing half-written to protect.
+            Target::File(path)
+                if std::fs::metadata(path).is_ok_and(|m| !m.file_type().is_file()) =>
+            {
+                let file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(|e| Error::io("cannot open", path, e))?;
+                Output {
+                    writer: Box::new(BufWriter::with_capacity(1 << 20, file)),
+                    rename: None,
+                }
+            }
             Target::File(path) => {
                 let mut name = path.file_name().unwrap_or_default().to_os_string();
                 name.push(format!(".tmp{}", std::process::id()));
