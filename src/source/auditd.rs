@@ -69,4 +69,82 @@ impl Unit for AuditdEvents {
     fn bytes_read(&self) -> u64 {
         self.inner.bytes_read()
     }
+
+    /// Passed on only while no event is held open: the inner unit (a Kafka partition, say)
+    /// then commits exactly what has been emitted, never lines still being grouped.
+    fn emitted(&mut self, latest: u64) {
+        if self.assembler.is_empty() {
+            self.inner.emitted(latest);
+        }
+    }
+
+    /// New inner units (partitions added to a topic) are grouped like this one.
+    fn discovered(&mut self) -> Vec<Box<dyn Unit>> {
+        let all_lines = self.all_lines;
+        self.inner
+            .discovered()
+            .into_iter()
+            .map(|u| Box::new(AuditdEvents::new(u, all_lines)) as Box<dyn Unit>)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Position;
+    use std::cell::RefCell;
+    use std::rc::Rc;
+
+    /// Lines handed out one per batch; records the `emitted` calls it gets.
+    struct Lines {
+        lines: Vec<&'static str>,
+        next: usize,
+        emitted: Rc<RefCell<Vec<(usize, u64)>>>,
+    }
+
+    impl Unit for Lines {
+        fn next_batch(&mut self, _max: usize, sink: &mut RecordSink<'_>) -> bool {
+            if let Some(line) = self.lines.get(self.next) {
+                self.next += 1;
+                sink(
+                    Position::line("t".into(), 0, self.next as u64),
+                    Ok(line.as_bytes()),
+                );
+            }
+            self.next < self.lines.len()
+        }
+
+        fn bytes_read(&self) -> u64 {
+            0
+        }
+
+        fn emitted(&mut self, latest: u64) {
+            self.emitted.borrow_mut().push((self.next, latest));
+        }
+    }
+
+    #[test]
+    fn emitted_reaches_the_inner_unit_only_between_events() {
+        let emitted = Rc::new(RefCell::new(Vec::new()));
+        let inner = Lines {
+            lines: vec![
+                "type=SYSCALL msg=audit(1.000:1): syscall=59 success=yes auid=1000 uid=0 exe=\"/bin/su\"",
+                "type=EOE msg=audit(1.000:1): ",
+            ],
+            next: 0,
+            emitted: emitted.clone(),
+        };
+        let mut unit = AuditdEvents::new(Box::new(inner), true);
+        let mut out = 0;
+        // The first line opens an event: nothing may be committed behind it yet.
+        unit.next_batch(1, &mut |_, _| out += 1);
+        unit.emitted(10);
+        assert!(emitted.borrow().is_empty());
+        // EOE completes it: the inner unit hears about both lines.
+        unit.next_batch(1, &mut |_, _| out += 1);
+        unit.emitted(20);
+        assert_eq!(out, 1);
+        assert_eq!(*emitted.borrow(), [(2, 20)]);
+    }
 }

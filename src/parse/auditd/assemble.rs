@@ -72,6 +72,11 @@ impl Assembler {
         }
     }
 
+    /// True when no event is held open: everything pushed so far has been passed on.
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty()
+    }
+
     /// Takes one record from a reader: its auditd lines (all of its lines when `all_lines`,
     /// else only lines that look like auditd) are grouped, anything else is passed on as it
     /// is. A line whose header cannot be read is passed on alone, for the parser to reject.
