@@ -191,23 +191,29 @@ impl LineChunk {
             );
             return true;
         }
-        let line = self.buf[start..stop].trim_ascii();
-        if line.is_empty() {
-            return false;
-        }
-        // A line may hold a CloudTrail `{"Records":[...]}` batch: one record per element.
-        let expanded = crate::parse::expand_line_at(line, |at, record| {
-            let position = Position {
-                offset: position.offset + at,
-                ..position.clone()
-            };
-            sink(position, Ok(record));
-        });
-        if let Err(e) = expanded {
-            sink(position, Err(e));
-        }
-        true
+        emit_line(&self.buf[start..stop], position, sink)
     }
+}
+
+/// Hands the records of one input line to `sink`: none for a blank line (returns false),
+/// one per element for a CloudTrail `{"Records":[...]}` batch, else the line itself. Shared
+/// by the chunk reader and the file follower.
+pub(crate) fn emit_line(line: &[u8], position: Position, sink: &mut RecordSink<'_>) -> bool {
+    let line = line.trim_ascii();
+    if line.is_empty() {
+        return false;
+    }
+    let expanded = crate::parse::expand_line_at(line, |at, record| {
+        let position = Position {
+            offset: position.offset + at,
+            ..position.clone()
+        };
+        sink(position, Ok(record));
+    });
+    if let Err(e) = expanded {
+        sink(position, Err(e));
+    }
+    true
 }
 
 impl Unit for LineChunk {

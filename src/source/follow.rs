@@ -113,21 +113,7 @@ impl FollowFile {
             );
             return true;
         }
-        let text = self.buf[start..stop].trim_ascii();
-        if text.is_empty() {
-            return false;
-        }
-        let expanded = crate::parse::expand_line_at(text, |at, record| {
-            let position = Position {
-                offset: position.offset + at,
-                ..position.clone()
-            };
-            sink(position, Ok(record));
-        });
-        if let Err(e) = expanded {
-            sink(position, Err(e));
-        }
-        true
+        super::file::emit_line(&self.buf[start..stop], position, sink)
     }
 
     /// Emits a last line without a newline (the file will not grow any more).
