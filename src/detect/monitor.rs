@@ -111,11 +111,14 @@ pub struct Monitors(pub Vec<MonitorSpec>);
 impl Monitors {
     /// Which monitors a raw WAF record matches, in spec order.
     pub fn matches(&self, raw: &[u8]) -> Result<Vec<bool>, ParseError> {
-        let record = waf::read(raw)?;
+        Ok(self.matches_record(&waf::read(raw)?))
+    }
+
+    /// Which monitors a read WAF record matches, in spec order.
+    pub(crate) fn matches_record(&self, record: &waf::Record<'_>) -> Vec<bool> {
         let w = record.watched();
         let status = w.status.map(|c| c.to_string());
-        Ok(self
-            .0
+        self.0
             .iter()
             .map(|m| {
                 let value = match m.field {
@@ -128,7 +131,7 @@ impl Monitors {
                 };
                 m.matches_value(value)
             })
-            .collect())
+            .collect()
     }
 }
 

@@ -97,7 +97,12 @@ pub(crate) fn read(raw: &[u8]) -> Result<Record<'_>, ParseError> {
 
 /// Parses one AWS WAF log record.
 pub fn parse_waf(raw: &[u8], position: &Position) -> ParseResult {
-    let record = read(raw)?;
+    event_of(&read(raw)?, position)
+}
+
+/// The normalized event of a read WAF record (so a caller that also needs the record's
+/// other fields, as field monitors do, reads it once).
+pub(crate) fn event_of(record: &Record<'_>, position: &Position) -> ParseResult {
     let ms = record
         .timestamp
         .ok_or(ParseError::MissingField("timestamp"))?;

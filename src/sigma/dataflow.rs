@@ -5,7 +5,7 @@ use super::correlate::SigmaCorrelations;
 use super::{Correlation, MatchedEvent, RuleAlert, RuleSet};
 use crate::detect::monitor::Monitors;
 use crate::event::{AuditEvent, Position, SourceFamily};
-use crate::parse::{parse_record, Format, ParseError};
+use crate::parse::{check_size, parse_record, waf, Format, ParseError, DEFAULT_MAX_RECORD_BYTES};
 use differential_dataflow::VecCollection;
 use std::sync::Arc;
 
@@ -18,19 +18,32 @@ pub fn rule_decoder(
     monitors: Arc<Monitors>,
 ) -> impl FnMut(Format, &[u8], &Position) -> Result<MatchedEvent, ParseError> + 'static {
     move |format, raw, position| {
-        let event = parse_record(format, raw, position)?;
-        let (alerts, hits) = rules.matches(&event, raw);
-        let monitor_hits = if monitors.0.is_empty() || event.source != SourceFamily::Waf {
-            Vec::new()
-        } else {
-            // The record parsed as WAF, so it reads as WAF again.
-            let matched = monitors.matches(raw)?;
+        let indices = |matched: Vec<bool>| -> Vec<usize> {
             matched
                 .iter()
                 .enumerate()
                 .filter_map(|(i, m)| m.then_some(i))
                 .collect()
         };
+        let (event, monitor_hits) = if monitors.0.is_empty() {
+            (parse_record(format, raw, position)?, Vec::new())
+        } else if format == Format::Waf {
+            // One read of the record for both the event and the monitors.
+            check_size(raw, DEFAULT_MAX_RECORD_BYTES)?;
+            let record = waf::read(raw)?;
+            let event = waf::event_of(&record, position)?;
+            (event, indices(monitors.matches_record(&record)))
+        } else {
+            let event = parse_record(format, raw, position)?;
+            let hits = if event.source == SourceFamily::Waf {
+                // Detected as WAF (format auto): it reads as WAF again.
+                indices(monitors.matches(raw)?)
+            } else {
+                Vec::new()
+            };
+            (event, hits)
+        };
+        let (alerts, hits) = rules.matches(&event, raw);
         Ok(MatchedEvent {
             event,
             alerts,
