@@ -16,6 +16,10 @@ type HeldChanges<D> = (Capability<u64>, Vec<(D, isize)>);
 ///
 /// This makes sinks deterministic: the same input yields the same sequence of calls
 /// whatever the number of workers. Other workers never call `f`.
+///
+/// The `_at` forms gather each change on the worker `route` names instead, and call `f`
+/// on every worker that receives changes, each in time order for its share: per-process
+/// outputs gather on each process's first worker.
 pub trait CollectOrdered<'s, D> {
     /// Delivers `(time, sorted consolidated changes)` to `f` on worker 0.
     fn collect_ordered<F>(self, name: &str, f: F)
@@ -28,46 +32,79 @@ pub trait CollectOrdered<'s, D> {
     fn collect_ordered_then<F>(self, name: &str, f: F) -> StreamVec<'s, u64, ()>
     where
         F: FnMut(u64, Vec<(D, isize)>) + 'static;
+
+    /// [`CollectOrdered::collect_ordered`] on the worker `route(change)` names.
+    fn collect_ordered_at<R, F>(self, name: &str, route: R, f: F)
+    where
+        R: FnMut(&D) -> u64 + 'static,
+        F: FnMut(u64, Vec<(D, isize)>) + 'static;
+
+    /// [`CollectOrdered::collect_ordered_then`] on the worker `route(change)` names.
+    fn collect_ordered_at_then<R, F>(self, name: &str, route: R, f: F) -> StreamVec<'s, u64, ()>
+    where
+        R: FnMut(&D) -> u64 + 'static,
+        F: FnMut(u64, Vec<(D, isize)>) + 'static;
 }
 
 impl<'s, D> CollectOrdered<'s, D> for VecCollection<'s, u64, D, isize>
 where
     D: timely::ExchangeData + Ord + Clone,
 {
-    fn collect_ordered<F>(self, name: &str, mut f: F)
+    fn collect_ordered<F>(self, name: &str, f: F)
     where
         F: FnMut(u64, Vec<(D, isize)>) + 'static,
     {
-        let mut pending: BTreeMap<u64, Vec<(D, isize)>> = BTreeMap::new();
-        self.inner
-            .sink(Exchange::new(|_| 0), name, move |(input, frontier)| {
-                input.for_each(|_cap, data| {
-                    for (d, t, r) in data.drain(..) {
-                        pending.entry(t).or_default().push((d, r));
-                    }
-                });
-                while let Some(entry) = pending.first_entry() {
-                    if frontier.less_equal(entry.key()) {
-                        break;
-                    }
-                    let (time, mut changes) = entry.remove_entry();
-                    differential_dataflow::consolidation::consolidate(&mut changes);
-                    if !changes.is_empty() {
-                        f(time, changes);
-                    }
-                }
-            });
+        self.collect_ordered_at(name, |_| 0, f)
     }
 
-    fn collect_ordered_then<F>(self, name: &str, mut f: F) -> StreamVec<'s, u64, ()>
+    fn collect_ordered_then<F>(self, name: &str, f: F) -> StreamVec<'s, u64, ()>
     where
+        F: FnMut(u64, Vec<(D, isize)>) + 'static,
+    {
+        self.collect_ordered_at_then(name, |_| 0, f)
+    }
+
+    fn collect_ordered_at<R, F>(self, name: &str, mut route: R, mut f: F)
+    where
+        R: FnMut(&D) -> u64 + 'static,
+        F: FnMut(u64, Vec<(D, isize)>) + 'static,
+    {
+        let mut pending: BTreeMap<u64, Vec<(D, isize)>> = BTreeMap::new();
+        let pact = Exchange::new(move |(d, _t, _r): &(D, u64, isize)| route(d));
+        self.inner.sink(pact, name, move |(input, frontier)| {
+            input.for_each(|_cap, data| {
+                for (d, t, r) in data.drain(..) {
+                    pending.entry(t).or_default().push((d, r));
+                }
+            });
+            while let Some(entry) = pending.first_entry() {
+                if frontier.less_equal(entry.key()) {
+                    break;
+                }
+                let (time, mut changes) = entry.remove_entry();
+                differential_dataflow::consolidation::consolidate(&mut changes);
+                if !changes.is_empty() {
+                    f(time, changes);
+                }
+            }
+        });
+    }
+
+    fn collect_ordered_at_then<R, F>(
+        self,
+        name: &str,
+        mut route: R,
+        mut f: F,
+    ) -> StreamVec<'s, u64, ()>
+    where
+        R: FnMut(&D) -> u64 + 'static,
         F: FnMut(u64, Vec<(D, isize)>) + 'static,
     {
         // Each pending time keeps a capability, released only after `f` has seen it.
         let mut pending: BTreeMap<u64, HeldChanges<D>> = BTreeMap::new();
         self.inner
             .unary_frontier::<CapacityContainerBuilder<Vec<()>>, _, _, _>(
-                Exchange::new(|_| 0),
+                Exchange::new(move |(d, _t, _r): &(D, u64, isize)| route(d)),
                 name,
                 |_cap, _info| {
                     move |(input, frontier), _output| {
@@ -132,5 +169,51 @@ mod tests {
             }
             assert_eq!(seen.borrow()[1], (3, vec![(1, 1)]));
         });
+    }
+
+    #[test]
+    fn routed_changes_reach_their_worker_in_time_order() {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = seen.clone();
+        timely::execute(timely::Config::process(2), move |worker| {
+            let index = worker.index();
+            let record = record.clone();
+            let mut input = worker.dataflow::<u64, _, _>(|scope| {
+                let (input, collection) = scope.new_collection::<u32, isize>();
+                collection.collect_ordered_at(
+                    "Test",
+                    |x| u64::from(*x % 2),
+                    move |time, changes| {
+                        let mut seen = record.lock().unwrap();
+                        seen.extend(changes.into_iter().map(|(x, _)| (index, time, x)));
+                    },
+                );
+                input
+            });
+            // Worker 0 feeds everything; odd values must end up on worker 1.
+            if index == 0 {
+                for (x, time) in [(4u32, 1u64), (3, 2), (1, 3), (2, 3)] {
+                    input.advance_to(time);
+                    input.insert(x);
+                }
+            }
+        })
+        .unwrap();
+        let mut seen = seen.lock().unwrap().clone();
+        for worker in 0..2 {
+            let mine: Vec<(u64, u32)> = seen
+                .iter()
+                .filter(|(w, _, _)| *w == worker)
+                .map(|(_, t, x)| (*t, *x))
+                .collect();
+            let expected = if worker == 0 {
+                vec![(1, 4), (3, 2)]
+            } else {
+                vec![(2, 3), (3, 1)]
+            };
+            assert_eq!(mine, expected, "worker {worker}");
+        }
+        seen.sort();
+        assert_eq!(seen.len(), 4);
     }
 }

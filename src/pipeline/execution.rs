@@ -1,7 +1,7 @@
 //! How a pipeline runs: threads and processes, starting timely on them, and totals over
 //! the processes.
 
-use crate::sink::{Output, Target};
+use crate::sink::{Gather, Output, Target};
 use crate::source::ingest::IngestCounters;
 use crate::{Error, Result};
 use std::sync::Mutex;
@@ -68,9 +68,17 @@ impl Execution {
     }
 
     /// Opens `target` on the leader; other processes get an output that discards, so a
-    /// file named once is created (and replaced) by one process only.
+    /// file named once is created (and replaced) by one process only. A path containing
+    /// `{process}` ([`crate::sink::PROCESS_PLACEHOLDER`]) is opened by every process with its
+    /// own index in place of the placeholder, and its records are gathered per process.
     pub fn open(&self, target: &Target) -> Result<Output> {
-        if self.is_leader() {
+        if target.is_per_process() {
+            let gather = Gather::PerProcess {
+                workers: self.workers,
+                processes: self.processes,
+            };
+            Ok(target.for_process(self.process).open()?.gathered(gather))
+        } else if self.is_leader() {
             target.open()
         } else {
             Ok(Output::discard())

@@ -8,6 +8,7 @@ use crate::sink::{SharedOutput, Target};
 use crate::source::file::{expand_inputs, plan_files};
 use crate::source::ingest::{IngestConfig, IngestCounters};
 use crate::Result;
+use differential_dataflow::hashable::Hashable;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -75,6 +76,10 @@ pub fn run_features(options: FeaturesOptions) -> Result<RunSummary> {
             Err(e) => (Vec::new(), Some(e)),
         };
         let rows = rows_w.clone();
+        // Per-process outputs: all of a principal's rows in one process's file.
+        let gather = rows.gather();
+        let route =
+            move |((principal, _), _): &((String, u64), _)| gather.worker(principal.hashed());
         let (dead, counters) = (dead_w.clone(), counters_w.clone());
         let counters_total = counters.clone();
         let config = config.clone();
@@ -89,7 +94,7 @@ pub fn run_features(options: FeaturesOptions) -> Result<RunSummary> {
                 FeatureEvent::decode,
             )
             .window_features(window)
-            .collect_ordered("FeaturesSink", move |_time, changes| {
+            .collect_ordered_at("FeaturesSink", route, move |_time, changes| {
                 rows.write_with(|w| {
                     for (((principal, window_start), row), diff) in changes {
                         if diff > 0 {

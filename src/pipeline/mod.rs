@@ -180,7 +180,7 @@ pub fn ingest_events_with<'s, E, D>(
     decode: D,
 ) -> VecCollection<'s, u64, E, isize>
 where
-    E: EventTime + timely::ExchangeData + Ord + Clone,
+    E: EventTime + timely::ExchangeData + Ord + Clone + std::hash::Hash,
     D: FnMut(
             crate::parse::Format,
             &[u8],
@@ -189,6 +189,7 @@ where
         + 'static,
 {
     use crate::operators::CollectOrdered;
+    use differential_dataflow::hashable::Hashable;
     let mut parts =
         ingest_with(scope, units, config, counters, decode).partition(3, |(item, time)| {
             let part = match item {
@@ -209,7 +210,9 @@ where
         })
         .as_collection();
     if let Some(out) = dead_letters {
-        dead.collect_ordered("DeadLetterSink", move |_time, letters| {
+        let gather = out.gather();
+        let route = move |d: &DeadLetter| gather.worker(d.hashed());
+        dead.collect_ordered_at("DeadLetterSink", route, move |_time, letters| {
             write_json_lines(&out, letters);
         });
     }
@@ -220,7 +223,9 @@ where
         })
         .as_collection();
     if let Some(out) = late {
-        late_events.collect_ordered("LateSink", move |_time, events| {
+        let gather = out.gather();
+        let route = move |e: &E| gather.worker(e.hashed());
+        late_events.collect_ordered_at("LateSink", route, move |_time, events| {
             write_json_lines(&out, events);
         });
     }

@@ -11,12 +11,13 @@ use crate::operators::MonitorWindows;
 use crate::operators::{CollectOrdered, CommitOffsets, ScoreWindows, ScoredWindow};
 use crate::sigma::dataflow::{monitor_hits, rule_decoder};
 use crate::sigma::{RuleAlert, RuleSet, SplitRuleAlerts};
-use crate::sink::{SharedOutput, Target};
+use crate::sink::{Gather, SharedOutput, Target};
 use crate::source::ingest::{IngestConfig, IngestCounters};
 use crate::source::kafka::{CommittedOffsets, OffsetBook};
 use crate::source::Unit;
 use crate::spec::Spec;
 use crate::Result;
+use differential_dataflow::hashable::Hashable;
 use differential_dataflow::AsCollection;
 use serde::Serialize;
 use std::io::IsTerminal;
@@ -121,6 +122,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     let scores_out = open(&options.scores, "scores output")?;
     let late_out = open(&options.late, "late-event output")?;
     let dead_out = SharedOutput::new(execution.open(&options.dead_letter)?, "dead-letter output");
+    let gather = sink_gather(alerts_out.as_ref(), scores_out.as_ref())?;
     let collected = Arc::new(Mutex::new(RunReport::default()));
     let counters = Arc::new(IngestCounters::default());
     let rule_paths: Vec<std::path::PathBuf> =
@@ -156,6 +158,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
             dead_out.clone(),
         );
         let (collected, counters, totals) = (collected.clone(), counters.clone(), totals.clone());
+        let collected_total = collected.clone();
         let threads = execution.workers;
         let committed = committed.clone();
         execute(options.execution, move |worker| {
@@ -234,50 +237,60 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                     let alerts = alerts.map(|a| (String::new(), None, String::new(), Some(a)));
                     scored = scored.concat(alerts);
                 }
-                let written = scored.collect_ordered_then("ScoreSink", move |end, changes| {
-                    let mut report = collected.lock().unwrap_or_else(|p| p.into_inner());
-                    let mut alerts = Vec::new();
-                    let mut rule_alerts = Vec::new();
-                    let mut lines = String::new();
-                    for ((principal, fires, line, rule_alert), diff) in changes {
-                        if diff <= 0 {
-                            continue;
-                        }
-                        if let Some(alert) = rule_alert {
-                            rule_alerts.extend(std::iter::repeat_n(alert, diff as usize));
-                            continue;
-                        }
-                        report.windows_scored += 1;
-                        if let Some(scored) = fires {
-                            if let Some(alert) = episodes.offer(&principal, end, &scored) {
-                                alerts.push(alert);
+                // Per-process outputs: a principal's windows and rule alerts all reach the
+                // same process, so its alert episodes are whole.
+                let route = move |(principal, _, _, rule): &ScoreSinkRecord| {
+                    let principal = rule.as_ref().map_or(principal, |r| &r.principal);
+                    gather.worker(principal.hashed())
+                };
+                let written =
+                    scored.collect_ordered_at_then("ScoreSink", route, move |end, changes| {
+                        let mut report = collected.lock().unwrap_or_else(|p| p.into_inner());
+                        let mut alerts = Vec::new();
+                        let mut rule_alerts = Vec::new();
+                        let mut lines = String::new();
+                        for ((principal, fires, line, rule_alert), diff) in changes {
+                            if diff <= 0 {
+                                continue;
                             }
+                            if let Some(alert) = rule_alert {
+                                rule_alerts.extend(std::iter::repeat_n(alert, diff as usize));
+                                continue;
+                            }
+                            report.windows_scored += 1;
+                            if let Some(scored) = fires {
+                                if let Some(alert) = episodes.offer(&principal, end, &scored) {
+                                    alerts.push(alert);
+                                }
+                            }
+                            if collect {
+                                let record = serde_json::from_str::<ScoreRecord>(&line)
+                                    .expect("a score line parses back");
+                                report.scores.push(record);
+                            }
+                            lines.push_str(&line);
+                        }
+                        report.alerts_emitted += (alerts.len() + rule_alerts.len()) as u64;
+                        if let Some(out) = &alerts_out {
+                            write_rule_alerts(out, &rule_alerts, style);
+                            write_alerts(out, &alerts, style);
+                        }
+                        if let Some(out) = &scores_out {
+                            out.write_with(|w| w.write_all(lines.as_bytes()));
                         }
                         if collect {
-                            let record = serde_json::from_str::<ScoreRecord>(&line)
-                                .expect("a score line parses back");
-                            report.scores.push(record);
+                            report.alerts.extend(alerts);
+                            report.rule_alerts.extend(rule_alerts);
                         }
-                        lines.push_str(&line);
-                    }
-                    report.alerts_emitted += (alerts.len() + rule_alerts.len()) as u64;
-                    if let Some(out) = &alerts_out {
-                        write_rule_alerts(out, &rule_alerts, style);
-                        write_alerts(out, &alerts, style);
-                    }
-                    if let Some(out) = &scores_out {
-                        out.write_with(|w| w.write_all(lines.as_bytes()));
-                    }
-                    if collect {
-                        report.alerts.extend(alerts);
-                        report.rule_alerts.extend(rule_alerts);
-                    }
-                });
+                    });
                 if kafka {
                     written.commit_offsets("KafkaOffsetCommit", book);
                 }
             });
             finish_and_total(worker, threads, &counters, &totals);
+            if gather != Gather::Leader {
+                sum_report_counts(worker, threads, &collected_total);
+            }
             error.map_or(Ok(()), Err)
         })?;
     }
@@ -291,6 +304,47 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     report.committed_offsets =
         std::mem::take(&mut *committed.lock().unwrap_or_else(|p| p.into_inner()));
     Ok(report)
+}
+
+/// With per-process outputs each process's sink counted its own share of scored windows and
+/// alerts: the leader's report gets the cluster's sums. A collective step, like
+/// [`finish_and_total`].
+fn sum_report_counts(
+    worker: &mut timely::worker::Worker,
+    threads: usize,
+    collected: &Mutex<RunReport>,
+) {
+    let mine = if worker.index() % threads == 0 {
+        let report = collected.lock().unwrap_or_else(|p| p.into_inner());
+        [report.windows_scored, report.alerts_emitted]
+    } else {
+        [0; 2]
+    };
+    let all = crate::cluster::gather_at_leader(worker, mine);
+    if worker.index() == 0 {
+        let mut report = collected.lock().unwrap_or_else(|p| p.into_inner());
+        report.windows_scored = all.iter().map(|c| c[0]).sum();
+        report.alerts_emitted = all.iter().map(|c| c[1]).sum();
+    }
+}
+
+/// What the ordered score sink receives: a principal's scored window (if it can fire), its
+/// score line, or a rule alert.
+type ScoreSinkRecord = (String, Option<ScoredWindow>, String, Option<RuleAlert>);
+
+/// Where the alert and score sink gathers: both outputs must agree, since one sink writes
+/// both in one order.
+fn sink_gather(alerts: Option<&SharedOutput>, scores: Option<&SharedOutput>) -> Result<Gather> {
+    match (
+        alerts.map(SharedOutput::gather),
+        scores.map(SharedOutput::gather),
+    ) {
+        (Some(a), Some(s)) if a != s => Err(crate::Error::invalid(
+            "--alerts/--scores",
+            "either both paths contain {process} (one file per process) or neither does",
+        )),
+        (a, s) => Ok(a.or(s).unwrap_or_default()),
+    }
 }
 
 /// One scored window as a line of the scores sink (JSON and a newline).

@@ -30,7 +30,27 @@ pub enum Target {
     },
 }
 
+/// The placeholder that makes a file output one file per process.
+pub const PROCESS_PLACEHOLDER: &str = "{process}";
+
 impl Target {
+    /// Whether this is a file path containing [`PROCESS_PLACEHOLDER`]: each process of a
+    /// cluster then writes its own file.
+    pub fn is_per_process(&self) -> bool {
+        matches!(self, Target::File(path) if path.to_string_lossy().contains(PROCESS_PLACEHOLDER))
+    }
+
+    /// The target with [`PROCESS_PLACEHOLDER`] replaced by `process`.
+    pub fn for_process(&self, process: usize) -> Target {
+        match self {
+            Target::File(path) if self.is_per_process() => Target::File(PathBuf::from(
+                path.to_string_lossy()
+                    .replace(PROCESS_PLACEHOLDER, &process.to_string()),
+            )),
+            other => other.clone(),
+        }
+    }
+
     /// `-` or `stdout`, `stderr`, `kafka://BROKERS/TOPIC`, or a path.
     pub fn parse(text: &str) -> Target {
         let kafka = text
@@ -56,10 +76,12 @@ impl Target {
             Target::Stdout => Output {
                 writer: Box::new(BufWriter::new(std::io::stdout())),
                 rename: None,
+                gather: Gather::Leader,
             },
             Target::Stderr => Output {
                 writer: Box::new(std::io::stderr()),
                 rename: None,
+                gather: Gather::Leader,
             },
             // A special file (`/dev/null`, a FIFO) is written in place: it cannot be
             // replaced by a rename, and there is nothing half-written to protect.
@@ -73,6 +95,7 @@ impl Target {
                 Output {
                     writer: Box::new(BufWriter::with_capacity(1 << 20, file)),
                     rename: None,
+                    gather: Gather::Leader,
                 }
             }
             Target::File(path) => {
@@ -83,11 +106,13 @@ impl Target {
                 Output {
                     writer: Box::new(BufWriter::with_capacity(1 << 20, file)),
                     rename: Some((tmp, path.clone())),
+                    gather: Gather::Leader,
                 }
             }
             Target::Kafka { brokers, topic } => Output {
                 writer: Box::new(kafka::KafkaLines::connect(brokers, topic)?),
                 rename: None,
+                gather: Gather::Leader,
             },
         })
     }
@@ -98,6 +123,35 @@ impl Target {
 pub struct Output {
     writer: Box<dyn Write + Send>,
     rename: Option<(PathBuf, PathBuf)>,
+    gather: Gather,
+}
+
+/// Which worker gathers the records an ordered sink writes to an output.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Gather {
+    /// Global worker 0: one output for the whole cluster.
+    #[default]
+    Leader,
+    /// The first worker of process `key_hash % processes`: each process writes its own
+    /// output, and a record's key decides which (the same for every run).
+    PerProcess {
+        /// Worker threads in each process.
+        workers: usize,
+        /// Processes in the cluster.
+        processes: usize,
+    },
+}
+
+impl Gather {
+    /// The global index of the worker that gathers a record whose key hashes to `key_hash`.
+    pub fn worker(&self, key_hash: u64) -> u64 {
+        match *self {
+            Gather::Leader => 0,
+            Gather::PerProcess { workers, processes } => {
+                (key_hash % processes as u64) * workers as u64
+            }
+        }
+    }
 }
 
 impl Output {
@@ -106,7 +160,19 @@ impl Output {
         Output {
             writer: Box::new(std::io::sink()),
             rename: None,
+            gather: Gather::Leader,
         }
+    }
+
+    /// The output with its records gathered as `gather` says.
+    pub fn gathered(mut self, gather: Gather) -> Output {
+        self.gather = gather;
+        self
+    }
+
+    /// Which worker gathers this output's records.
+    pub fn gather(&self) -> Gather {
+        self.gather
     }
 
     /// The writer.
@@ -142,15 +208,22 @@ impl Drop for Output {
 pub struct SharedOutput {
     inner: Arc<Mutex<(Option<Output>, Option<std::io::Error>)>>,
     name: PathBuf,
+    gather: Gather,
 }
 
 impl SharedOutput {
     /// Wraps an opened output; `name` is used in error messages.
     pub fn new(output: Output, name: impl Into<PathBuf>) -> Self {
         SharedOutput {
+            gather: output.gather,
             inner: Arc::new(Mutex::new((Some(output), None))),
             name: name.into(),
         }
+    }
+
+    /// Which worker gathers this output's records.
+    pub fn gather(&self) -> Gather {
+        self.gather
     }
 
     /// Runs `f` on the writer, keeping the first error.
@@ -189,4 +262,34 @@ pub fn write_file_atomic(path: &std::path::Path, text: &str) -> Result<()> {
         .write_all(text.as_bytes())
         .map_err(|e| Error::io("cannot write", path, e))?;
     out.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_placeholder_names_one_file_per_process() {
+        let target = Target::parse("out/alerts-{process}.jsonl");
+        assert!(target.is_per_process());
+        assert_eq!(
+            target.for_process(3),
+            Target::File("out/alerts-3.jsonl".into())
+        );
+        let once = Target::parse("out/alerts.jsonl");
+        assert!(!once.is_per_process());
+        assert_eq!(once.for_process(3), once);
+        assert!(!Target::Stdout.is_per_process());
+    }
+
+    #[test]
+    fn per_process_gathering_picks_a_first_worker_by_key() {
+        assert_eq!(Gather::Leader.worker(12345), 0);
+        let gather = Gather::PerProcess {
+            workers: 4,
+            processes: 3,
+        };
+        let workers: Vec<u64> = (0..6).map(|k| gather.worker(k)).collect();
+        assert_eq!(workers, [0, 4, 8, 0, 4, 8]);
+    }
 }

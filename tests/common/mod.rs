@@ -219,3 +219,47 @@ pub fn on_cluster<R: Send>(
         results.swap_remove(0)
     })
 }
+
+/// The built `auditflow` binary.
+pub fn auditflow() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_auditflow"))
+}
+
+/// Runs `args` as every process of a `processes` x `workers` cluster (hostfile on free
+/// loopback ports) and returns each process's output, process 0 first.
+pub fn run_cluster(
+    dir: &Path,
+    processes: usize,
+    workers: usize,
+    args: &[String],
+) -> Vec<std::process::Output> {
+    let hosts = auditflow::cluster::free_loopback_hosts(processes).unwrap();
+    let hostfile = dir.join(format!("hosts{processes}x{workers}"));
+    std::fs::write(&hostfile, hosts.join("\n")).unwrap();
+    let children: Vec<_> = (0..processes)
+        .map(|process| {
+            auditflow()
+                .args(args)
+                .args(["--workers", &workers.to_string()])
+                .args(["--process", &process.to_string()])
+                .arg("--hostfile")
+                .arg(&hostfile)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let outputs: Vec<std::process::Output> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    for (process, out) in outputs.iter().enumerate() {
+        assert!(
+            out.status.success(),
+            "process {process} of {processes}x{workers} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    outputs
+}

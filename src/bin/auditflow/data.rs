@@ -143,7 +143,8 @@ pub struct FeaturesArgs {
     /// Allowed lateness (e.g. 1m).
     #[arg(long, default_value = "1m")]
     lateness: String,
-    /// Output CSV (default stdout).
+    /// Output CSV (default stdout); a path with `{process}` gives each process of a
+    /// cluster its own file.
     #[arg(long, default_value = "-")]
     out: String,
     /// Where dead letters go.

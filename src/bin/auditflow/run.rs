@@ -75,10 +75,11 @@ pub struct RunArgs {
     /// Record format: gcp, cloudtrail, auditd, confluent, waf or auto (overrides the spec).
     #[arg(long)]
     format: Option<Format>,
-    /// Alerts as JSON lines to this path (default: the spec's, else stdout).
+    /// Alerts as JSON lines to this path (default: the spec's, else stdout). A path with
+    /// `{process}` gives each process of a cluster its own file.
     #[arg(long)]
     alerts: Option<String>,
-    /// Every scored window as JSON lines to this path.
+    /// Every scored window as JSON lines to this path (`{process}`: one file per process).
     #[arg(long)]
     scores: Option<String>,
     /// Dead letters as JSON lines (default: the spec's, else stderr).
