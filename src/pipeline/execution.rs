@@ -77,6 +77,15 @@ impl Execution {
         }
     }
 
+    /// [`Execution::open`] for a run that streams: a file is appended to in place.
+    pub fn open_appending(&self, target: &Target) -> Result<Output> {
+        if self.is_leader() {
+            target.open_appending()
+        } else {
+            Ok(Output::discard())
+        }
+    }
+
     /// Checks the settings are consistent.
     pub fn validate(&self) -> Result<()> {
         if self.workers == 0 {
