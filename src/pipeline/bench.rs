@@ -13,8 +13,9 @@
 //! With [`LatencyFrom::EventTime`] (a live Kafka topic, `auditflow produce --live`), the
 //! clock starts at the event's own timestamp instead, so the figure is the wall time from
 //! the event happening (being produced) to its window's results, broker and queueing
-//! included. Events released only because the input ended are not counted: their windows
-//! closed early, not by the watermark.
+//! included. Events released once the output frontier is empty are not counted; those the
+//! end of a timed run releases through the windows' later retraction times still are, so
+//! the last lateness-plus-slide of a run pulls the figures down a little.
 
 use super::{execute, finish_and_total, ingest_events_with, Execution, InputPlan, RunSummary};
 use crate::event::AuditEvent;
@@ -179,7 +180,7 @@ pub fn run_bench_from(
                     .sink(Pipeline, "Blackhole", move |(input, frontier)| {
                         input.for_each(|_cap, data| *outputs_w.borrow_mut() += data.len() as u64);
                         let now = clock();
-                        // Live input: what the end of input releases was not waited for.
+                        // Live input: what the empty frontier releases was not waited for.
                         let drained =
                             from == LatencyFrom::EventTime && frontier.frontier().is_empty();
                         let mut pending = pending_out.borrow_mut();
