@@ -10,7 +10,7 @@ use kafka_support::*;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 #[test]
@@ -52,30 +52,6 @@ fn alerts_from_kafka_equal_alerts_from_a_file_and_a_malformed_record_is_a_dead_l
     assert_eq!(committed, records.len() as i64);
 }
 
-/// Committed offsets of `group` for the partitions of `topic`.
-fn committed(bootstrap: &str, group: &str, topic: &str, partitions: i32) -> BTreeMap<i32, i64> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("group.id", group)
-        .create()
-        .unwrap();
-    let mut list = TopicPartitionList::new();
-    for p in 0..partitions {
-        list.add_partition(topic, p);
-    }
-    let found = consumer
-        .committed_offsets(list, Duration::from_secs(10))
-        .unwrap();
-    found
-        .elements()
-        .iter()
-        .filter_map(|e| match e.offset() {
-            Offset::Offset(o) => Some((e.partition(), o)),
-            _ => None,
-        })
-        .collect()
-}
-
 /// Ids of the alerts in `topic`.
 fn alerts_in_topic(bootstrap: &str, topic: &str) -> Vec<String> {
     let consumer: BaseConsumer = ClientConfig::new()
@@ -100,16 +76,6 @@ fn alerts_in_topic(bootstrap: &str, topic: &str) -> Vec<String> {
         }
     }
     ids
-}
-
-/// A child process killed when the test ends, passed or not.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]

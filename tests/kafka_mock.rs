@@ -76,6 +76,7 @@ fn produce_writes_every_generated_record_keyed_by_principal() {
         topic: "fresh".into(),
         partitions: 3,
         settings: Default::default(),
+        live: false,
     };
     let report = auditflow::produce::produce(&options).unwrap();
     assert_eq!(report.delivered, 800);

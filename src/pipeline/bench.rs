@@ -9,6 +9,13 @@
 //! behind earlier batches (the source is not throttled), and the exchange between workers
 //! and processes. Each worker keeps one histogram in microseconds; they are merged over
 //! workers and, serialized with hdrhistogram's V2 format, over processes.
+//!
+//! With [`LatencyFrom::EventTime`] (a live Kafka topic, `auditflow produce --live`), the
+//! clock starts at the event's own timestamp instead, so the figure is the wall time from
+//! the event happening (being produced) to its window's results, broker and queueing
+//! included. Events released once the output frontier is empty are not counted; those the
+//! end of a timed run releases through the windows' later retraction times still are, so
+//! the last lateness-plus-slide of a run pulls the figures down a little.
 
 use super::{execute, finish_and_total, ingest_events_with, Execution, InputPlan, RunSummary};
 use crate::event::AuditEvent;
@@ -70,6 +77,16 @@ pub struct LatencyPercentiles {
     pub samples: u64,
 }
 
+/// Where an event's latency is measured from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LatencyFrom {
+    /// The moment the source read the record (replayed files, the generator).
+    Read,
+    /// The event's own timestamp against the wall clock (live input whose event time runs
+    /// with the clock, as `auditflow produce --live` writes it).
+    EventTime,
+}
+
 /// What worker 0 gathers from every worker: latencies, outputs, each process's peak RSS.
 type Merged = (Histogram<u64>, u64, Vec<u64>);
 
@@ -86,8 +103,19 @@ impl EventTime for ReadEvent {
     }
 }
 
-/// Runs the scoring engine over `input` with results discarded, measuring as it goes.
+/// Runs the scoring engine over `input` with results discarded, measuring latency from
+/// the moment each record is read.
 pub fn run_bench(spec: &Spec, input: InputPlan, execution: Execution) -> Result<BenchReport> {
+    run_bench_from(spec, input, execution, LatencyFrom::Read)
+}
+
+/// [`run_bench`], measuring latency from `from`.
+pub fn run_bench_from(
+    spec: &Spec,
+    input: InputPlan,
+    execution: Execution,
+    from: LatencyFrom,
+) -> Result<BenchReport> {
     let windows = spec.time.windows()?;
     let scoring = crate::detect::score::ScoringConfig {
         window_secs: windows.window,
@@ -108,6 +136,11 @@ pub fn run_bench(spec: &Spec, input: InputPlan, execution: Execution) -> Result<
     let threads = execution.workers;
     let report_shape = (execution.processes, execution.workers);
     let epoch = Instant::now();
+    // Microseconds on the clock latency is measured with.
+    let clock = move || match from {
+        LatencyFrom::Read => epoch.elapsed().as_micros() as u64,
+        LatencyFrom::EventTime => (crate::produce::wall_clock_ns() / 1000).max(0) as u64,
+    };
     {
         let (counters, totals, merged) = (counters.clone(), totals.clone(), merged.clone());
         execute(execution, move |worker| {
@@ -125,7 +158,10 @@ pub fn run_bench(spec: &Spec, input: InputPlan, execution: Execution) -> Result<
                 let decode =
                     move |format: Format, raw: &[u8], position: &crate::event::Position| {
                         let event = parse_record(format, raw, position)?;
-                        let read_us = epoch.elapsed().as_micros() as u64;
+                        let read_us = match from {
+                            LatencyFrom::Read => clock(),
+                            LatencyFrom::EventTime => (event.time_ns / 1000).max(0) as u64,
+                        };
                         Ok(ReadEvent { read_us, event })
                     };
                 ingest_events_with(scope, units, config, counters_w, None, None, decode)
@@ -143,14 +179,21 @@ pub fn run_bench(spec: &Spec, input: InputPlan, execution: Execution) -> Result<
                     .inner
                     .sink(Pipeline, "Blackhole", move |(input, frontier)| {
                         input.for_each(|_cap, data| *outputs_w.borrow_mut() += data.len() as u64);
-                        let now = epoch.elapsed().as_micros() as u64;
+                        let now = clock();
+                        // Live input: what the empty frontier releases was not waited for.
+                        let drained =
+                            from == LatencyFrom::EventTime && frontier.frontier().is_empty();
                         let mut pending = pending_out.borrow_mut();
                         let mut histogram = histogram_w.borrow_mut();
                         while let Some(entry) = pending.first_entry() {
                             if frontier.less_equal(entry.key()) {
                                 break;
                             }
-                            for read_us in entry.remove() {
+                            let read = entry.remove();
+                            if drained {
+                                continue;
+                            }
+                            for read_us in read {
                                 histogram.saturating_record(now.saturating_sub(read_us).max(1));
                             }
                         }

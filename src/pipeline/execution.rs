@@ -72,14 +72,23 @@ impl Execution {
     /// `{process}` ([`crate::sink::PROCESS_PLACEHOLDER`]) is opened by every process with its
     /// own index in place of the placeholder, and its records are gathered per process.
     pub fn open(&self, target: &Target) -> Result<Output> {
+        self.open_with(target, Target::open)
+    }
+
+    /// [`Execution::open`] for a run that streams: a file is appended to in place.
+    pub fn open_appending(&self, target: &Target) -> Result<Output> {
+        self.open_with(target, Target::open_appending)
+    }
+
+    fn open_with(&self, target: &Target, open: fn(&Target) -> Result<Output>) -> Result<Output> {
         if target.is_per_process() {
             let gather = Gather::PerProcess {
                 workers: self.workers,
                 processes: self.processes,
             };
-            Ok(target.for_process(self.process).open()?.gathered(gather))
+            Ok(open(&target.for_process(self.process))?.gathered(gather))
         } else if self.is_leader() {
-            target.open()
+            open(target)
         } else {
             Ok(Output::discard())
         }

@@ -21,7 +21,8 @@ use differential_dataflow::{AsCollection, VecCollection};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use timely::dataflow::operators::vec::{Map, Partition};
-use timely::dataflow::Scope;
+use timely::dataflow::operators::Concat;
+use timely::dataflow::{Scope, StreamVec};
 
 use execution::counters_array;
 pub use execution::{execute, finish_and_total, CounterTotals, Execution, DEFAULT_CONNECT_TIMEOUT};
@@ -188,8 +189,85 @@ where
         ) -> Result<E, crate::parse::ParseError>
         + 'static,
 {
+    ingest_events_fenced(scope, units, config, counters, dead_letters, late, decode).0
+}
+
+/// [`ingest_events_with`], also returning a stream whose frontier passes a time only once
+/// the dead letters and late events up to it are written (and flushed): Kafka offsets are
+/// committed behind it, so a committed malformed record's dead letter is never lost.
+#[allow(clippy::too_many_arguments)]
+pub fn ingest_events_fenced<'s, E, D>(
+    scope: Scope<'s, u64>,
+    units: Vec<Box<dyn Unit>>,
+    config: IngestConfig,
+    counters: Arc<IngestCounters>,
+    dead_letters: Option<SharedOutput>,
+    late: Option<SharedOutput>,
+    decode: D,
+) -> (VecCollection<'s, u64, E, isize>, StreamVec<'s, u64, ()>)
+where
+    E: EventTime + timely::ExchangeData + Ord + Clone + std::hash::Hash,
+    D: FnMut(
+            crate::parse::Format,
+            &[u8],
+            &crate::event::Position,
+        ) -> Result<E, crate::parse::ParseError>
+        + 'static,
+{
+    let (events, dead, late_events) = ingest_parts(scope, units, config, counters, decode);
+    let dead_written = write_then(dead, "DeadLetterSink", dead_letters);
+    let late_written = write_then(late_events, "LateSink", late);
+    (events, dead_written.concat(late_written))
+}
+
+/// Writes a collection's items as JSON lines in time order (when there is an output),
+/// returning the stream that says which times are written.
+fn write_then<'s, T>(
+    items: VecCollection<'s, u64, T, isize>,
+    name: &str,
+    out: Option<SharedOutput>,
+) -> StreamVec<'s, u64, ()>
+where
+    T: timely::ExchangeData + Ord + Clone + serde::Serialize + std::hash::Hash,
+{
     use crate::operators::CollectOrdered;
     use differential_dataflow::hashable::Hashable;
+    match out {
+        Some(out) => {
+            // Per-process outputs split their records by content.
+            let gather = out.gather();
+            let route = move |item: &T| gather.worker(item.hashed());
+            items.collect_ordered_at_then(name, route, move |_time, items| {
+                write_json_lines(&out, items);
+            })
+        }
+        None => items.inner.flat_map(|_| None),
+    }
+}
+
+/// The ingest stream split into on-time events, dead letters and late events.
+type IngestParts<'s, E> = (
+    VecCollection<'s, u64, E, isize>,
+    VecCollection<'s, u64, DeadLetter, isize>,
+    VecCollection<'s, u64, E, isize>,
+);
+
+fn ingest_parts<'s, E, D>(
+    scope: Scope<'s, u64>,
+    units: Vec<Box<dyn Unit>>,
+    config: IngestConfig,
+    counters: Arc<IngestCounters>,
+    decode: D,
+) -> IngestParts<'s, E>
+where
+    E: EventTime + timely::ExchangeData + Ord + Clone + std::hash::Hash,
+    D: FnMut(
+            crate::parse::Format,
+            &[u8],
+            &crate::event::Position,
+        ) -> Result<E, crate::parse::ParseError>
+        + 'static,
+{
     let mut parts =
         ingest_with(scope, units, config, counters, decode).partition(3, |(item, time)| {
             let part = match item {
@@ -202,39 +280,25 @@ where
     let late_stream = parts.pop().expect("three parts");
     let dead_stream = parts.pop().expect("three parts");
     let events = parts.pop().expect("three parts");
-
-    let dead: VecCollection<'s, u64, DeadLetter, isize> = dead_stream
+    let dead = dead_stream
         .flat_map(|(item, t)| match item {
             Ingested::Dead(d) => Some((d, t, 1)),
             _ => None,
         })
         .as_collection();
-    if let Some(out) = dead_letters {
-        let gather = out.gather();
-        let route = move |d: &DeadLetter| gather.worker(d.hashed());
-        dead.collect_ordered_at("DeadLetterSink", route, move |_time, letters| {
-            write_json_lines(&out, letters);
-        });
-    }
-    let late_events: VecCollection<'s, u64, E, isize> = late_stream
+    let late_events = late_stream
         .flat_map(|(item, t)| match item {
             Ingested::Late(e) => Some((e, t, 1)),
             _ => None,
         })
         .as_collection();
-    if let Some(out) = late {
-        let gather = out.gather();
-        let route = move |e: &E| gather.worker(e.hashed());
-        late_events.collect_ordered_at("LateSink", route, move |_time, events| {
-            write_json_lines(&out, events);
-        });
-    }
-    events
+    let events = events
         .flat_map(|(item, t)| match item {
             Ingested::Event(e) => Some((e, t, 1)),
             _ => None,
         })
-        .as_collection()
+        .as_collection();
+    (events, dead, late_events)
 }
 
 fn write_json_lines<T: serde::Serialize>(out: &SharedOutput, items: Vec<(T, isize)>) {
@@ -245,6 +309,7 @@ fn write_json_lines<T: serde::Serialize>(out: &SharedOutput, items: Vec<(T, isiz
                 w.write_all(b"\n")?;
             }
         }
-        Ok(())
+        // Out of the process's buffer before the time is reported written (offset commits).
+        w.flush()
     });
 }

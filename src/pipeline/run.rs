@@ -1,8 +1,6 @@
 //! `auditflow run`: the scoring pipeline. Events in, scored windows and alerts out.
 
-use super::{
-    execute, finish_and_total, ingest_events, ingest_events_with, Execution, InputPlan, RunSummary,
-};
+use super::{execute, finish_and_total, ingest_events_fenced, Execution, InputPlan, RunSummary};
 use crate::detect::alert::{Alert, AlertEpisodes};
 use crate::detect::monitor::Monitors;
 use crate::detect::score::ScoringConfig;
@@ -24,6 +22,7 @@ use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use timely::dataflow::operators::vec::{Filter, Map};
+use timely::dataflow::operators::Concat;
 
 /// How alerts are shown on a terminal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,15 +112,22 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
         batch: 8192,
     };
     let execution = options.execution.clone();
+    // A Kafka run never ends by itself and resumes after a restart: its files are appended
+    // to in place, so what was written before offsets were committed survives a kill.
+    let streaming = matches!(options.input, InputPlan::Kafka(_));
+    let open_target = |t: &Target| match streaming {
+        true => execution.open_appending(t),
+        false => execution.open(t),
+    };
     let open = |t: &Option<Target>, name: &'static str| -> Result<Option<SharedOutput>> {
         t.as_ref()
-            .map(|t| Ok(SharedOutput::new(execution.open(t)?, name)))
+            .map(|t| Ok(SharedOutput::new(open_target(t)?, name)))
             .transpose()
     };
     let alerts_out = open(&options.alerts, "alerts output")?;
     let scores_out = open(&options.scores, "scores output")?;
     let late_out = open(&options.late, "late-event output")?;
-    let dead_out = SharedOutput::new(execution.open(&options.dead_letter)?, "dead-letter output");
+    let dead_out = SharedOutput::new(open_target(&options.dead_letter)?, "dead-letter output");
     let gather = sink_gather(alerts_out.as_ref(), scores_out.as_ref())?;
     let collected = Arc::new(Mutex::new(RunReport::default()));
     let counters = Arc::new(IngestCounters::default());
@@ -194,14 +200,21 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                 let firing = AlertEpisodes::new(window, threshold, min_confidence);
                 let render = scores_out.is_some() || collect;
                 // Without rules or monitors the decoder stays the plain parser: no cost.
-                let (events, rule_alerts) = if rules.is_empty() && monitors.0.is_empty() {
-                    let events =
-                        ingest_events(scope, units, config, counters_w, Some(dead_out), late_out);
-                    (events, None)
+                let (events, rule_alerts, fence) = if rules.is_empty() && monitors.0.is_empty() {
+                    let (events, fence) = ingest_events_fenced(
+                        scope,
+                        units,
+                        config,
+                        counters_w,
+                        Some(dead_out),
+                        late_out,
+                        crate::parse::parse_record,
+                    );
+                    (events, None, fence)
                 } else {
                     let correlations = Arc::new(rules.correlations().to_vec());
                     let decoder = rule_decoder(rules, monitors.clone());
-                    let matched = ingest_events_with(
+                    let (matched, fence) = ingest_events_fenced(
                         scope,
                         units,
                         config,
@@ -215,7 +228,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                     if !monitors.0.is_empty() {
                         alerts = alerts.concat(hits.monitor_windows(monitors, window, baseline));
                     }
-                    (events, Some(alerts))
+                    (events, Some(alerts), fence)
                 };
                 let mut scored = events
                     .score_windows(scoring)
@@ -276,7 +289,10 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                             write_alerts(out, &alerts, style);
                         }
                         if let Some(out) = &scores_out {
-                            out.write_with(|w| w.write_all(lines.as_bytes()));
+                            out.write_with(|w| {
+                                w.write_all(lines.as_bytes())?;
+                                w.flush()
+                            });
                         }
                         if collect {
                             report.alerts.extend(alerts);
@@ -284,7 +300,10 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                         }
                     });
                 if kafka {
-                    written.commit_offsets("KafkaOffsetCommit", book);
+                    // Offsets wait for the alerts and for the dead letters and late events.
+                    written
+                        .concat(fence)
+                        .commit_offsets("KafkaOffsetCommit", book);
                 }
             });
             finish_and_total(worker, threads, &counters, &totals);

@@ -118,6 +118,29 @@ impl Target {
     }
 }
 
+impl Target {
+    /// Opens the target for a streaming run: a file is created if missing and appended to
+    /// in place (no temporary name), so lines flushed before a crash or a kill stay, and a
+    /// restarted run adds to them; other targets open as [`Target::open`] does.
+    pub fn open_appending(&self) -> Result<Output> {
+        match self {
+            Target::File(path) => {
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(path)
+                    .map_err(|e| Error::io("cannot open", path, e))?;
+                Ok(Output {
+                    writer: Box::new(BufWriter::with_capacity(1 << 20, file)),
+                    rename: None,
+                    gather: Gather::Leader,
+                })
+            }
+            _ => self.open(),
+        }
+    }
+}
+
 /// An open output. Call [`Output::commit`] when the run succeeded; dropping it without a
 /// commit removes the temporary file.
 pub struct Output {

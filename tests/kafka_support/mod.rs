@@ -12,7 +12,9 @@ use auditflow::sink::Target;
 use auditflow::source::file::{plan_files, CHUNK_BYTES};
 use auditflow::source::kafka::{KafkaSource, StartFrom};
 use auditflow::spec::Spec;
-use std::collections::BTreeSet;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -215,4 +217,38 @@ pub fn assert_accounted(report: &RunReport) {
         s.processed + s.dead_lettered + s.late,
         "every record is processed, dead-lettered or late: {s:?}"
     );
+}
+
+/// Committed offsets of `group` for the partitions of `topic`.
+pub fn committed(bootstrap: &str, group: &str, topic: &str, partitions: i32) -> BTreeMap<i32, i64> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", group)
+        .create()
+        .unwrap();
+    let mut list = TopicPartitionList::new();
+    for p in 0..partitions {
+        list.add_partition(topic, p);
+    }
+    let found = consumer
+        .committed_offsets(list, Duration::from_secs(10))
+        .unwrap();
+    found
+        .elements()
+        .iter()
+        .filter_map(|e| match e.offset() {
+            Offset::Offset(o) => Some((e.partition(), o)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A child process killed when the test ends, passed or not.
+pub struct KillOnDrop(pub std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

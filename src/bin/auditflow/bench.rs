@@ -3,13 +3,14 @@
 use crate::common::Workers;
 use auditflow::cluster::launch::{check_exits, launch, LaunchOptions};
 use auditflow::parse::Format;
-use auditflow::pipeline::bench::{run_bench, BenchReport};
+use auditflow::pipeline::bench::{run_bench_from, BenchReport, LatencyFrom};
 use auditflow::pipeline::memory::MemoryEstimate;
 use auditflow::pipeline::plan::plan_source;
 use auditflow::pipeline::InputPlan;
 use auditflow::spec::{SourceKind, Spec};
 use auditflow::Error;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -34,6 +35,15 @@ pub struct BenchArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    /// With --kafka: stop reading after this many seconds (a timed run on a live topic).
+    #[arg(long, value_name = "SECS")]
+    duration: Option<f64>,
+    /// Measure latency from each event's own timestamp to its window's results (input
+    /// whose event time runs with the clock: `auditflow produce --live`).
+    #[arg(long)]
+    live: bool,
+    #[command(flatten)]
+    kafka: crate::run::KafkaArgs,
     #[command(flatten)]
     workers: Workers,
 }
@@ -41,6 +51,13 @@ pub struct BenchArgs {
 impl BenchArgs {
     pub fn execute(self) -> auditflow::Result<()> {
         if self.workers.processes.unwrap_or(1) > 1 && self.workers.hostfile.is_none() {
+            if self.kafka.given() {
+                return Err(Error::invalid(
+                    "--processes",
+                    "bench --kafka runs in one process here; start each process with \
+                     --hostfile and --process for a cluster",
+                ));
+            }
             return self.launch_local_cluster();
         }
         let execution = self.workers.execution()?;
@@ -51,6 +68,7 @@ impl BenchArgs {
         };
         spec.source.format = self.format;
         match self.input {
+            _ if self.kafka.given() => self.kafka.apply(&mut spec.source)?,
             Some(input) => {
                 spec.source.kind = SourceKind::Files;
                 spec.source.paths = vec![input];
@@ -63,7 +81,24 @@ impl BenchArgs {
                 spec.source.generator.principals = self.principals.unwrap_or(0);
             }
         }
-        let plan = plan_source(&spec.source)?;
+        let mut plan = plan_source(&spec.source)?;
+        match (&mut plan, self.duration) {
+            (InputPlan::Kafka(source), Some(secs)) if secs > 0.0 => {
+                source.stop_at = Some(Instant::now() + Duration::from_secs_f64(secs));
+            }
+            (_, Some(_)) => {
+                return Err(Error::invalid(
+                    "--duration",
+                    "give a number of seconds above 0, with --kafka",
+                ))
+            }
+            _ => {}
+        }
+        let from = if self.live {
+            LatencyFrom::EventTime
+        } else {
+            LatencyFrom::Read
+        };
         if leader {
             if let InputPlan::Generator(configs) = &plan {
                 let principals: u64 = configs.iter().map(|c| c.principals as u64).sum();
@@ -74,7 +109,7 @@ impl BenchArgs {
                 eprintln!("{}", estimate.describe());
             }
         }
-        let report = run_bench(&spec, plan, execution)?;
+        let report = run_bench_from(&spec, plan, execution, from)?;
         if !leader {
             return Ok(());
         }

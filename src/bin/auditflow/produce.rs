@@ -41,6 +41,10 @@ pub struct ProduceArgs {
     /// Generator seed.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Stamp each record with the time it is sent (event time runs with the clock), for
+    /// latency benchmarks against a streaming `run` or `bench --kafka`.
+    #[arg(long)]
+    live: bool,
     /// Days of event time per round.
     #[arg(long, default_value_t = 3)]
     days: u32,
@@ -83,6 +87,7 @@ impl ProduceArgs {
             topic: self.topic.clone(),
             partitions: self.partitions,
             settings,
+            live: self.live,
         })?;
         let secs = report.elapsed.as_secs_f64().max(1e-9);
         eprintln!(

@@ -142,8 +142,13 @@ pub struct KafkaArgs {
 }
 
 impl KafkaArgs {
+    /// Whether Kafka was asked for on the command line.
+    pub fn given(&self) -> bool {
+        self.kafka.is_some()
+    }
+
     /// Applies the flags to the spec's source.
-    fn apply(self, source: &mut auditflow::spec::SourceSpec) -> auditflow::Result<()> {
+    pub fn apply(self, source: &mut auditflow::spec::SourceSpec) -> auditflow::Result<()> {
         let kafka = &mut source.kafka;
         if let Some(brokers) = self.kafka {
             source.kind = SourceKind::Kafka;

@@ -21,7 +21,9 @@ use crate::{Error, Result};
 use rdkafka::config::ClientConfig;
 use std::collections::BTreeMap;
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Where a partition is read from when the run starts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,6 +83,31 @@ pub struct KafkaSource {
     /// Pause reading while the sinks trail the newest event time read by more than this
     /// many seconds of event time (backpressure); `None`: never pause.
     pub max_lag_secs: Option<u64>,
+    /// Stop reading at this instant (a timed run, such as a latency benchmark on a live
+    /// topic); `None`: read until `until_caught_up` says or forever.
+    pub stop_at: Option<Instant>,
+    /// Counters shared by every clone of this source (every worker of the process).
+    pub metrics: Arc<KafkaMetrics>,
+}
+
+/// What the partition readers of a process did, for reports and tests.
+#[derive(Debug, Default)]
+pub struct KafkaMetrics {
+    /// Times a partition reader paused because the sinks trailed what it had emitted by
+    /// more than `max_lag_secs` of event time (backpressure).
+    pub pauses: AtomicU64,
+    /// Times a paused reader resumed once the sinks caught up.
+    pub resumes: AtomicU64,
+}
+
+impl KafkaMetrics {
+    /// (pauses, resumes) so far.
+    pub fn pauses_and_resumes(&self) -> (u64, u64) {
+        (
+            self.pauses.load(Ordering::Relaxed),
+            self.resumes.load(Ordering::Relaxed),
+        )
+    }
 }
 
 /// Default consumer group.
@@ -100,6 +127,8 @@ impl KafkaSource {
             idle_timeout: Duration::from_secs(5),
             refresh: Duration::from_secs(10),
             max_lag_secs: Some(600),
+            stop_at: None,
+            metrics: Arc::default(),
         }
     }
 
@@ -162,6 +191,11 @@ pub fn parse_option(text: &str) -> Result<(String, String)> {
             format!("{text:?}: write key=value, e.g. security.protocol=SASL_SSL"),
         )),
     }
+}
+
+/// Whether a timed run has reached its end.
+fn stopped(stop_at: Option<Instant>) -> bool {
+    stop_at.is_some_and(|at| Instant::now() >= at)
 }
 
 /// Whether worker `index` of `peers` owns `partition`.

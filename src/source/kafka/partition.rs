@@ -1,7 +1,7 @@
 //! One owned partition as a [`Unit`]: its own consumer, assigned by hand.
 
 use super::offsets::{OffsetBook, PartitionLedger};
-use super::{KafkaSource, StartFrom};
+use super::{KafkaMetrics, KafkaSource, StartFrom};
 use crate::event::Position;
 use crate::source::{RecordSink, Unit};
 use crate::{Error, Result};
@@ -10,6 +10,7 @@ use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -35,6 +36,11 @@ pub struct PartitionReader {
     latest_emitted: u64,
     last_error_log: Option<Instant>,
     bytes: u64,
+    /// A timed run's end.
+    deadline: Option<Instant>,
+    /// Paused by backpressure at the last batch.
+    paused: bool,
+    metrics: Arc<KafkaMetrics>,
 }
 
 impl PartitionReader {
@@ -111,6 +117,9 @@ impl PartitionReader {
             latest_emitted: 0,
             last_error_log: None,
             bytes: 0,
+            deadline: source.stop_at,
+            paused: false,
+            metrics: source.metrics.clone(),
         })
     }
 
@@ -159,10 +168,20 @@ impl PartitionReader {
 
 impl Unit for PartitionReader {
     fn next_batch(&mut self, max: usize, sink: &mut RecordSink<'_>) -> bool {
-        if self.done {
+        if self.done || super::stopped(self.deadline) {
+            self.done = true;
             return false;
         }
-        if self.throttled() {
+        let throttled = self.throttled();
+        if throttled != self.paused {
+            self.paused = throttled;
+            let counter = match throttled {
+                true => &self.metrics.pauses,
+                false => &self.metrics.resumes,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+        if throttled {
             // Paused by backpressure, not quiet: do not let it count as idle.
             self.last_record = Instant::now();
             return true;

@@ -107,6 +107,9 @@ impl TopicWatch {
 
 impl Unit for TopicWatch {
     fn next_batch(&mut self, _max: usize, _sink: &mut RecordSink<'_>) -> bool {
+        if super::stopped(self.source.stop_at) {
+            self.finished = true;
+        }
         if !self.finished && Instant::now() >= self.next_check {
             self.check();
         }
