@@ -248,7 +248,9 @@ where
                 Some(counters.max_watermark.load(Ordering::Relaxed)).filter(|w| *w > 0)
             };
             if let Some(w) = slowest {
-                let t = stamp(w - lateness, granule) - granule;
+                // Every on-time event to come has a time at or after `w - lateness`, so a
+                // stamp at or after this one: times before it are complete.
+                let t = stamp(w - lateness, granule);
                 if t > *current.time() {
                     current.downgrade(&t);
                 }
