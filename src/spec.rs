@@ -257,6 +257,14 @@ pub struct ScoreSpec {
     /// ...and its confidence at least this.
     #[serde(default = "default_min_confidence")]
     pub min_confidence: f64,
+    /// Peers exercising a privileged action at which the action, new to a principal,
+    /// scores half (see `ScoringConfig::peer_prior`).
+    #[serde(default = "default_peer_prior")]
+    pub peer_prior: f64,
+}
+
+fn default_peer_prior() -> f64 {
+    crate::detect::score::ScoringConfig::default().peer_prior
 }
 
 fn default_threshold() -> f64 {
@@ -271,6 +279,7 @@ impl Default for ScoreSpec {
         ScoreSpec {
             threshold: default_threshold(),
             min_confidence: default_min_confidence(),
+            peer_prior: default_peer_prior(),
         }
     }
 }

@@ -5,6 +5,7 @@
 
 mod common;
 
+use auditflow::detect::peer::{peer_group, PeerPrivileges};
 use auditflow::detect::privileged::is_privileged;
 use auditflow::detect::profile::{network_of, observations, Categorical, Profile};
 use auditflow::detect::score::{score, ScoringConfig};
@@ -55,6 +56,40 @@ fn past_from(e: &AuditEvent) -> u64 {
     (stamp(e) + WINDOW).div_ceil(REFRESH) * REFRESH
 }
 
+/// Every peer group as it stands at `t`, from scratch: the distinct principals active in
+/// it over the history, and per privileged action the distinct principals exercising it.
+fn peer_groups(events: &[AuditEvent], t: u64) -> BTreeMap<String, PeerPrivileges> {
+    type Members<'a> = BTreeSet<&'a str>;
+    let mut groups: BTreeMap<String, (Members, BTreeMap<&str, Members>)> = BTreeMap::new();
+    for e in events {
+        let p = past_from(e);
+        if !(p <= t && t < p + HISTORY) {
+            continue;
+        }
+        let (members, users) = groups
+            .entry(peer_group(&e.principal, e.principal_type))
+            .or_default();
+        members.insert(&e.principal);
+        if is_privileged(&e.action) {
+            users.entry(&e.action).or_default().insert(&e.principal);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(group, (members, users))| {
+            let view = PeerPrivileges {
+                group: group.clone(),
+                members: members.len() as u64,
+                users: users
+                    .into_iter()
+                    .map(|(a, ps)| (a.to_string(), ps.len() as u64))
+                    .collect(),
+            };
+            (group, view)
+        })
+        .collect()
+}
+
 /// Plain recomputation: for each principal, every time at which its window or baseline
 /// changes; at each such time with a non-empty window, build both profiles from scratch.
 /// An event is in the window over `[s, s + W)` and in the baseline (resp. history) over
@@ -69,15 +104,22 @@ fn reference(events: &[AuditEvent]) -> Vec<(String, u64, u64, u64, u32, u32)> {
     for e in events {
         by_principal.entry(&e.principal).or_default().push(e);
     }
+    // Peer groups change whenever any event joins or leaves the history.
+    let peer_times: BTreeSet<u64> = events
+        .iter()
+        .flat_map(|e| [past_from(e), past_from(e) + HISTORY])
+        .collect();
+    let mut peers_at: BTreeMap<u64, BTreeMap<String, PeerPrivileges>> = BTreeMap::new();
     let mut out = Vec::new();
     for (principal, evs) in by_principal {
-        let times: BTreeSet<u64> = evs
+        let mut times: BTreeSet<u64> = evs
             .iter()
             .flat_map(|e| {
                 let (s, p) = (stamp(e), past_from(e));
                 [s, s + WINDOW, p, p + BASELINE, p + HISTORY]
             })
             .collect();
+        times.extend(&peer_times);
         // Differential emits when the scored record changes; the record is determined by
         // the window, the baseline's counts and the score (history only acts via the score).
         let mut previous = None;
@@ -87,6 +129,15 @@ fn reference(events: &[AuditEvent]) -> Vec<(String, u64, u64, u64, u32, u32)> {
             for e in &evs {
                 let (s, p) = (stamp(e), past_from(e));
                 if p <= t && t < p + HISTORY {
+                    // The largest group the principal acted in, then the first by name.
+                    let groups = peers_at.entry(t).or_insert_with(|| peer_groups(events, t));
+                    let view = &groups[&peer_group(&e.principal, e.principal_type)];
+                    let better = past.peers.as_ref().is_none_or(|current| {
+                        (view.members, &current.group) > (current.members, &view.group)
+                    });
+                    if better {
+                        past.peers = Some(view.clone());
+                    }
                     past.add_history_hour(e.time_ns.div_euclid(86_400_000_000_000) * 24);
                     if is_privileged(&e.action) {
                         past.add_history(&e.action, 1);
@@ -111,6 +162,7 @@ fn reference(events: &[AuditEvent]) -> Vec<(String, u64, u64, u64, u32, u32)> {
             let s = score(&now, &past, &config);
             past.privileged_history.clear();
             past.history_since_hour = None;
+            past.peers = None;
             // Events leave the window before they join the baseline, so two events with the
             // same features can swap without changing either profile: the evidence changes.
             let evidence = cited(&window, &past);

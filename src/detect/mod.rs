@@ -2,6 +2,7 @@
 
 pub mod alert;
 pub mod monitor;
+pub mod peer;
 pub mod privileged;
 pub mod profile;
 pub mod score;

@@ -114,6 +114,8 @@ pub struct Profile {
     /// The earliest hour (since the epoch) of the long history: how long the principal has
     /// been watched.
     pub history_since_hour: Option<i64>,
+    /// The principal's peer group over the long history, if it has been seen there.
+    pub peers: Option<crate::detect::peer::PeerPrivileges>,
 }
 
 impl Profile {

@@ -105,6 +105,9 @@ pub struct ScoringConfig {
     /// How long a principal must have been watched before "never before" counts fully
     /// (default one day).
     pub history_warmup_secs: u64,
+    /// Peer users at which a privileged action new to the principal scores half
+    /// (`peer_prior / (peer_prior + peers exercising it)`, default 5).
+    pub peer_prior: f64,
 }
 
 impl Default for ScoringConfig {
@@ -130,6 +133,7 @@ impl Default for ScoringConfig {
             first_privileged: 1.0,
             history_warmup_secs: 86_400,
             new_privileged_kind: 0.6,
+            peer_prior: 5.0,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `score_windows`: each principal's current window scored against its own baseline.
 
-use super::SlidingWindow;
+use super::{PeerGroups, SlidingWindow};
+use crate::detect::peer::PeerPrivileges;
 use crate::detect::privileged::is_privileged;
 use crate::detect::profile::{network_of, observations, Categorical, Observation, Profile, Span};
 use crate::detect::score::{score, ScoringConfig};
@@ -21,6 +22,8 @@ pub enum ScoreInput {
     Evidence(EvidenceRef),
     /// The principal's baseline and long history, folded (refreshed hourly).
     Past(Profile),
+    /// The principal's peer group over the long history (refreshed hourly).
+    Peers(PeerPrivileges),
 }
 
 /// The parts of an event needed to pick and cite evidence.
@@ -155,6 +158,10 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
             .sliding_window_aligned(window, baseline, REFRESH_SECS);
         // The long history keeps privileged actions (rare) and one marker per active day
         // (they consolidate), so weeks of it stay cheap.
+        let peers = self
+            .clone()
+            .peer_privileges(window, history_secs)
+            .map(|(principal, view)| (principal, ScoreInput::Peers(view)));
         let privileged = self
             .flat_map(|event| {
                 let day = event.time_ns.div_euclid(86_400_000_000_000) * 24;
@@ -170,7 +177,7 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                 std::iter::once(marker).chain(action)
             })
             .sliding_window_aligned(window, history_secs, REFRESH_SECS);
-        let past = history.concat(privileged).reduce_named(
+        let past = history.concat(privileged).concat(peers).reduce_named(
             "ScoreWindows baseline",
             |_principal, inputs, output| {
                 let mut past = Profile::default();
@@ -185,6 +192,12 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                         }
                         ScoreInput::Observed(Span::History, _) => {}
                         ScoreInput::Observed(_, o) => past.add(o, count),
+                        ScoreInput::Peers(view) => {
+                            past.peers = Some(match past.peers.take() {
+                                Some(other) => PeerPrivileges::preferred(&other, view).clone(),
+                                None => view.clone(),
+                            })
+                        }
                         ScoreInput::Evidence(_) | ScoreInput::Past(_) => {}
                     }
                 }
@@ -206,6 +219,7 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                             evidence.push(e);
                         }
                         ScoreInput::Past(p) => past = p,
+                        ScoreInput::Peers(_) => {}
                     }
                 }
                 if now.events > 0 {

@@ -103,6 +103,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     let scoring = ScoringConfig {
         window_secs: windows.window,
         baseline_secs: windows.baseline,
+        peer_prior: options.spec.score.peer_prior,
         ..ScoringConfig::default()
     };
     let ingest_config = IngestConfig {

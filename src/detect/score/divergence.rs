@@ -61,6 +61,9 @@ pub(super) struct CategoricalResult<'a> {
     pub baseline_top: Option<(&'a str, f64)>,
     /// Distinct values in the baseline.
     pub baseline_distinct: usize,
+    /// The peer group that set the expectation of `top`: its name, how many of its members
+    /// exercise `top`, and its size.
+    pub peers: Option<(&'a str, u64, u64)>,
 }
 
 /// Scores one categorical feature (action, service, network, user agent).
@@ -146,6 +149,7 @@ pub(super) fn categorical<'a>(
         baseline_total: n,
         baseline_top,
         baseline_distinct: distinct,
+        peers: None,
     }
 }
 

@@ -137,6 +137,12 @@ fn describe(detail: &Detail<'_>) -> (String, String) {
                 }
                 None => "no history".to_string(),
             };
+            let expected = match r.peers {
+                Some((group, users, members)) => {
+                    format!("{expected}; peers {group}: {users} of {members} do it")
+                }
+                None => expected,
+            };
             (observed, expected)
         }
         Detail::Hour(r) => {

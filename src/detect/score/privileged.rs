@@ -15,7 +15,8 @@ use crate::detect::profile::{Categorical, Profile};
 /// together with the baseline's privileged actions:
 /// - never exercised any privilege: a privileged action scores `first_privileged` (1);
 /// - exercises privileges, but never this action: `new_privileged_kind` (0.6);
-/// - both scaled by how long the principal has been watched, over `history_warmup_secs`;
+/// - both scaled by how long the principal has been watched, over `history_warmup_secs`,
+///   and by how many of its peers exercise the action ([`peer_factor`]);
 /// - has done this action before: its rarity in the 24-hour baseline against
 ///   `common_share`, halved when the long history knows it (a habit seen less than daily).
 pub(super) fn privileged_action<'a>(
@@ -52,6 +53,7 @@ pub(super) fn privileged_action<'a>(
     let alpha = config.novelty_prior.max(1e-9) + f1;
     let denom = n + alpha;
     let (mut score, mut total, mut top, mut others) = (0.0f64, 0.0f64, None, 0u64);
+    let mut peers = None;
     for (v, &c) in current
         .values
         .get(&Categorical::Action)
@@ -73,10 +75,13 @@ pub(super) fn privileged_action<'a>(
             }
         } else if known_long {
             config.new_privileged_kind / 2.0
-        } else if exercises_privileges {
-            config.new_privileged_kind * warmed
         } else {
-            config.first_privileged * warmed
+            let first = if exercises_privileges {
+                config.new_privileged_kind
+            } else {
+                config.first_privileged
+            };
+            first * warmed * peer_factor(baseline, v, config)
         };
         if r >= 0.5 {
             others += 1;
@@ -84,6 +89,11 @@ pub(super) fn privileged_action<'a>(
         if r > score {
             score = r;
             top = Some((v.as_str(), c as f64, b));
+            peers = baseline
+                .peers
+                .as_ref()
+                .filter(|_| b == 0.0 && !known_long)
+                .map(|g| (g.group.as_str(), g.users_of(v), g.members));
         }
     }
     CategoricalResult {
@@ -94,7 +104,17 @@ pub(super) fn privileged_action<'a>(
         baseline_total: n,
         baseline_top,
         baseline_distinct: distinct,
+        peers,
     }
+}
+
+/// `peer_prior / (peer_prior + k)` for an action `k` members of the principal's peer group
+/// exercise: 1 when none does, 1/2 when `peer_prior` do, falling as it becomes the group's
+/// routine (see [`crate::detect::peer`]).
+fn peer_factor(baseline: &Profile, action: &str, config: &ScoringConfig) -> f64 {
+    let users = baseline.peers.as_ref().map_or(0, |g| g.users_of(action));
+    let prior = config.peer_prior.max(1e-9);
+    prior / (prior + users as f64)
 }
 
 #[cfg(test)]
