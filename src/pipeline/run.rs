@@ -4,6 +4,7 @@ use super::{
     execute, finish_and_total, ingest_events, ingest_events_with, Execution, InputPlan, RunSummary,
 };
 use crate::detect::alert::{Alert, AlertEpisodes};
+use crate::detect::lifecycle::RuleAlertLifecycle;
 use crate::detect::monitor::Monitors;
 use crate::detect::score::ScoringConfig;
 use crate::event::time::format_rfc3339_secs;
@@ -100,6 +101,7 @@ pub struct RunReport {
 pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     let start = Instant::now();
     let windows = options.spec.time.windows()?;
+    let cooldown = options.spec.alerts.cooldown_secs()?;
     let scoring = ScoringConfig {
         window_secs: windows.window,
         baseline_secs: windows.baseline,
@@ -183,7 +185,9 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
             let (rules, monitors) = (rules.clone(), monitors.clone());
             let baseline = windows.baseline;
             worker.dataflow::<u64, _, _>(move |scope| {
-                let mut episodes = AlertEpisodes::new(window, threshold, min_confidence);
+                let mut episodes =
+                    AlertEpisodes::new(window, threshold, min_confidence).with_cooldown(cooldown);
+                let mut lifecycle = RuleAlertLifecycle::new(cooldown);
                 // Each scored window's insertion (retractions are of no use to the sinks),
                 // prepared on the worker that scored it: the score line rendered, and the
                 // window itself kept only if it can raise an alert. Worker 0 then only
@@ -260,6 +264,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                         }
                         lines.push_str(&line);
                     }
+                    let rule_alerts = lifecycle.offer_granule(end, rule_alerts);
                     report.alerts_emitted += (alerts.len() + rule_alerts.len()) as u64;
                     if let Some(out) = &alerts_out {
                         write_rule_alerts(out, &rule_alerts, style);
