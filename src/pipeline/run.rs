@@ -11,6 +11,8 @@ use crate::event::time::format_rfc3339_secs;
 use crate::operators::MonitorWindows;
 use crate::operators::{CollectOrdered, CommitOffsets, ScoreWindows, ScoredWindow};
 use crate::sigma::dataflow::{monitor_hits, rule_decoder};
+use crate::sigma::reload::{RuleWatcher, RULE_POLL};
+use crate::sigma::versions::versioned_matches;
 use crate::sigma::{RuleAlert, RuleSet, SplitRuleAlerts};
 use crate::sink::{SharedOutput, Target};
 use crate::source::ingest::{IngestConfig, IngestCounters};
@@ -128,6 +130,14 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     let rule_paths: Vec<std::path::PathBuf> =
         options.spec.rules.sigma.iter().map(Into::into).collect();
     let rules = Arc::new(RuleSet::load(&rule_paths)?);
+    // Runs that do not end by themselves reload edited rule files (crate::sigma::reload).
+    let reload = !rule_paths.is_empty()
+        && matches!(options.input, InputPlan::Kafka(_) | InputPlan::Follow(_));
+    let watcher = match reload {
+        true => Some(RuleWatcher::new(&rule_paths, RULE_POLL)?),
+        false => None,
+    };
+    let watcher = Arc::new(Mutex::new(watcher));
     let monitors = Arc::new(Monitors(options.spec.monitors.clone()));
     let totals = Arc::new(Mutex::new(None));
     // The progress line shares the terminal only when alerts are not being printed on it.
@@ -183,6 +193,10 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
             let (config, scoring) = (ingest_config.clone(), scoring.clone());
             let window = windows.window;
             let (rules, monitors) = (rules.clone(), monitors.clone());
+            let watcher = match index {
+                0 => watcher.lock().unwrap_or_else(|p| p.into_inner()).take(),
+                _ => None,
+            };
             let baseline = windows.baseline;
             worker.dataflow::<u64, _, _>(move |scope| {
                 let mut episodes =
@@ -195,13 +209,14 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                 let firing = AlertEpisodes::new(window, threshold, min_confidence);
                 let render = scores_out.is_some() || collect;
                 // Without rules or monitors the decoder stays the plain parser: no cost.
-                let (events, rule_alerts) = if rules.is_empty() && monitors.0.is_empty() {
+                let (events, rule_alerts) = if !reload && rules.is_empty() && monitors.0.is_empty()
+                {
                     let events =
                         ingest_events(scope, units, config, counters_w, Some(dead_out), late_out);
                     (events, None)
                 } else {
                     let correlations = Arc::new(rules.correlations().to_vec());
-                    let decoder = rule_decoder(rules, monitors.clone());
+                    let decoder = rule_decoder((!reload).then(|| rules.clone()), monitors.clone());
                     let matched = ingest_events_with(
                         scope,
                         units,
@@ -211,6 +226,10 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                         late_out,
                         decoder,
                     );
+                    let matched = match reload {
+                        true => versioned_matches(matched, watcher, rules, correlations.clone()),
+                        false => matched,
+                    };
                     let hits = monitor_hits(matched.clone());
                     let (events, mut alerts) = matched.split_rule_alerts(correlations);
                     if !monitors.0.is_empty() {

@@ -8,6 +8,7 @@ use crate::event::{AuditEvent, PrincipalType, SourceFamily};
 use crate::source::ingest::EventTime;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The detector name of Sigma rule alerts.
 pub const SIGMA_DETECTOR: &str = "sigma";
@@ -149,6 +150,10 @@ pub struct MatchedEvent {
     /// The WAF field monitors the record matches (indices into the spec's monitors).
     #[serde(skip)]
     pub monitor_hits: Vec<usize>,
+    /// The raw record, kept when the rules are applied later by rule version
+    /// ([`super::versions::ApplyRuleVersions`], in the same worker).
+    #[serde(skip)]
+    pub raw: Option<Arc<[u8]>>,
 }
 
 impl EventTime for MatchedEvent {
