@@ -159,3 +159,109 @@ pub fn versioned_matches<'s>(
     let versions = rule_versions(scope, watcher, probe);
     matched.apply_rule_versions(versions, initial, correlations)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{AuditEvent, Outcome, Position, PrincipalType, SourceFamily};
+    use std::sync::Mutex;
+    use timely::dataflow::operators::{Input, Inspect};
+
+    const RULE: &str = "title: T\nid: ID\nlogsource: {product: aws, service: cloudtrail}\n\
+        detection:\n  sel: {eventName: NAME}\n  condition: sel\nlevel: high\n";
+
+    fn texts(rules: &[(&str, &str)]) -> RuleTexts {
+        RuleTexts(
+            rules
+                .iter()
+                .map(|(id, name)| {
+                    (
+                        format!("{id}.yml"),
+                        RULE.replace("ID", id).replace("NAME", name),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// A CloudTrail record at `time`: StopLogging at even times, DeleteTrail at odd ones.
+    fn record(time: u64) -> MatchedEvent {
+        let name = if time % 2 == 0 {
+            "StopLogging"
+        } else {
+            "DeleteTrail"
+        };
+        MatchedEvent {
+            event: AuditEvent {
+                time_ns: time as i64 * 1_000_000_000,
+                source: SourceFamily::Cloudtrail,
+                principal: "p".into(),
+                principal_type: PrincipalType::User,
+                action: name.into(),
+                service: "cloudtrail.amazonaws.com".into(),
+                resource: String::new(),
+                source_ip: String::new(),
+                user_agent: String::new(),
+                outcome: Outcome::Success,
+                error_code: None,
+                event_id: format!("e{time}"),
+                position: Position::line("t".into(), 0, time + 1),
+            },
+            alerts: Vec::new(),
+            hits: Vec::new(),
+            monitor_hits: Vec::new(),
+            raw: Some(Arc::from(format!(r#"{{"eventName":"{name}"}}"#).as_bytes())),
+        }
+    }
+
+    /// `(rule id, event id)` of every alert, records at times 0..10, and a version adding
+    /// the DeleteTrail rule at time 5.
+    fn alerts_at(workers: usize) -> Vec<(String, String)> {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let initial = Arc::new(texts(&[("stop", "StopLogging")]).compile(&[]));
+        timely::execute(timely::Config::process(workers), move |worker| {
+            let (index, sink, initial) = (worker.index(), sink.clone(), initial.clone());
+            let (mut records, mut versions) = worker.dataflow::<u64, _, _>(|scope| {
+                let (records, stream) = scope.new_input::<Vec<Update>>();
+                let (versions, reloads) = scope.new_input::<Vec<RuleTexts>>();
+                stream
+                    .as_collection()
+                    .apply_rule_versions(reloads, initial, Arc::new(Vec::new()))
+                    .inner
+                    .inspect(move |(m, _, _)| {
+                        let mut seen = sink.lock().unwrap();
+                        for a in &m.alerts {
+                            seen.push((a.rule_id.clone(), m.event.event_id.clone()));
+                        }
+                    });
+                (records, versions)
+            });
+            if index == 0 {
+                for t in 0..10 {
+                    records.send((record(t), t, 1));
+                }
+            }
+            // As the broadcast delivers it: to every worker.
+            versions.advance_to(5);
+            versions.send(texts(&[("stop", "StopLogging"), ("delete", "DeleteTrail")]));
+        })
+        .unwrap();
+        let mut seen = seen.lock().unwrap().clone();
+        seen.sort();
+        seen
+    }
+
+    #[test]
+    fn records_from_the_version_time_on_use_the_new_rules_at_any_worker_count() {
+        let mut expected: Vec<(String, String)> = (0..10)
+            .filter(|t| t % 2 == 0)
+            .map(|t| ("stop".to_string(), format!("e{t}")))
+            .chain([5, 7, 9].map(|t| ("delete".to_string(), format!("e{t}"))))
+            .collect();
+        expected.sort();
+        for workers in [1, 2] {
+            assert_eq!(alerts_at(workers), expected, "{workers} workers");
+        }
+    }
+}
