@@ -50,7 +50,7 @@ impl AlertsSpec {
 /// The order of severities, lowest first.
 const SEVERITIES: [&str; 4] = ["low", "medium", "high", "critical"];
 
-/// The rank of a severity in [`SEVERITIES`] (unknown ones rank lowest).
+/// The rank of a severity: `low` 0, `medium` 1, `high` 2, `critical` 3 (unknown ones 0).
 pub fn severity_rank(severity: &str) -> usize {
     SEVERITIES.iter().position(|s| *s == severity).unwrap_or(0)
 }
