@@ -98,7 +98,9 @@ fn added_and_broken_rule_files_apply_from_the_next_granule_and_keep_the_previous
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500));
+    // Time to start, install the SIGHUP handler and evaluate the first records (a loaded
+    // machine included): a reload seen earlier would apply to them too.
+    std::thread::sleep(Duration::from_millis(3000));
     // A new rule file, announced by SIGHUP.
     std::fs::write(
         rules.join("delete.yml"),
