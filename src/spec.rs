@@ -30,6 +30,9 @@ pub struct Spec {
     /// Detection rules evaluated on every record.
     #[serde(default)]
     pub rules: RulesSpec,
+    /// How repeated alerts merge (see [`crate::detect::lifecycle`]).
+    #[serde(default)]
+    pub alerts: crate::detect::lifecycle::AlertsSpec,
     /// AWS WAF field monitors (see [`crate::detect::monitor`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub monitors: Vec<crate::detect::monitor::MonitorSpec>,
@@ -330,6 +333,7 @@ impl Spec {
     /// Checks values that TOML types alone cannot.
     pub fn validate(&self) -> Result<()> {
         self.time.windows()?;
+        self.alerts.cooldown_secs()?;
         for (what, v) in [
             ("score.threshold", self.score.threshold),
             ("score.min_confidence", self.score.min_confidence),

@@ -80,6 +80,8 @@ fn spec() -> Spec {
     spec.source.format = Format::Auto;
     // Every record on time, so the reference needs no lateness model.
     spec.time.lateness = "3650d".into();
+    // Every match on its own: merging repeats is tests/alert_lifecycle.rs.
+    spec.alerts.cooldown = "0s".into();
     spec.rules.sigma = vec![repo("dataflows/rules").display().to_string()];
     spec
 }

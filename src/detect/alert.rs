@@ -4,6 +4,11 @@
 //! form one episode and one alert. The alert's id is derived from its content (detector,
 //! principal and first window), so a replay of the same input yields the same ids, and a
 //! revision of an alert (a later window of the episode scoring clearly higher) keeps it.
+//!
+//! With a cooldown (`[alerts] cooldown`, see [`super::lifecycle`]), a new run of anomalous
+//! windows starting at most the cooldown after the episode's last window is a repeat: it
+//! is merged into the episode as a revision with the count incremented, instead of opening
+//! a new alert.
 
 use crate::event::time::format_rfc3339_secs;
 use crate::event::PrincipalType;
@@ -25,6 +30,12 @@ pub struct Alert {
     pub id: String,
     /// 0 for the first report of an episode, then 1, 2, ... for revisions.
     pub revision: u32,
+    /// Runs of anomalous windows merged into this alert (1 without repeats).
+    #[serde(default = "one")]
+    pub count: u32,
+    /// The end of the window that first raised the alert, RFC 3339.
+    #[serde(default)]
+    pub first_time: String,
     /// The end of the window that raised (or revised) the alert, RFC 3339.
     pub time: String,
     /// The window that raised (or revised) the alert.
@@ -73,7 +84,12 @@ impl From<&Driver> for Explanation {
     }
 }
 
-/// Severity from score and confidence.
+fn one() -> u32 {
+    1
+}
+
+/// Severity from score and confidence: their product at least 0.9 is `critical`, 0.75
+/// `high`, 0.5 `medium`, else `low`.
 pub fn severity(score: f64, confidence: f64) -> &'static str {
     match score * confidence {
         x if x >= 0.9 => "critical",
@@ -98,9 +114,12 @@ pub fn content_id(parts: &[&str]) -> String {
 
 struct Episode {
     id: String,
+    first_end: u64,
     last_end: u64,
     best_ppm: u32,
     revision: u32,
+    count: u32,
+    severity: &'static str,
 }
 
 /// Turns scored windows, fed in time order, into alerts.
@@ -108,6 +127,7 @@ pub struct AlertEpisodes {
     window_secs: u64,
     threshold_ppm: u32,
     min_confidence_ppm: u32,
+    cooldown_secs: u64,
     open: BTreeMap<String, Episode>,
 }
 
@@ -118,8 +138,16 @@ impl AlertEpisodes {
             window_secs,
             threshold_ppm: (threshold * 1e6).round() as u32,
             min_confidence_ppm: (min_confidence * 1e6).round() as u32,
+            cooldown_secs: 0,
             open: BTreeMap::new(),
         }
+    }
+
+    /// Merges a new run of anomalous windows starting at most `secs` after the episode's
+    /// last window into the episode (0: no merging).
+    pub fn with_cooldown(mut self, secs: u64) -> Self {
+        self.cooldown_secs = secs;
+        self
     }
 
     /// True if the window is over both thresholds.
@@ -134,6 +162,9 @@ impl AlertEpisodes {
             return None;
         }
         let start = end.saturating_sub(self.window_secs);
+        let (score, confidence) = (w.score_ppm as f64 / 1e6, w.confidence_ppm as f64 / 1e6);
+        let window_severity = severity(score, confidence);
+        let cooldown = self.cooldown_secs;
         let episode = match self.open.get_mut(principal) {
             Some(e) if e.last_end >= start => {
                 e.last_end = end;
@@ -142,6 +173,14 @@ impl AlertEpisodes {
                 }
                 e.best_ppm = w.score_ppm;
                 e.revision += 1;
+                e
+            }
+            Some(e) if cooldown > 0 && e.last_end.saturating_add(cooldown) >= start => {
+                // A repeat within the cooldown.
+                e.last_end = end;
+                e.best_ppm = e.best_ppm.max(w.score_ppm);
+                e.revision += 1;
+                e.count += 1;
                 e
             }
             _ => {
@@ -155,18 +194,27 @@ impl AlertEpisodes {
                     principal.to_string(),
                     Episode {
                         id,
+                        first_end: end,
                         last_end: end,
                         best_ppm: w.score_ppm,
                         revision: 0,
+                        count: 1,
+                        severity: window_severity,
                     },
                 );
                 self.open.get_mut(principal).expect("just inserted")
             }
         };
-        let (score, confidence) = (w.score_ppm as f64 / 1e6, w.confidence_ppm as f64 / 1e6);
+        if super::lifecycle::severity_rank(window_severity)
+            > super::lifecycle::severity_rank(episode.severity)
+        {
+            episode.severity = window_severity;
+        }
         Some(Alert {
             id: episode.id.clone(),
             revision: episode.revision,
+            count: episode.count,
+            first_time: format_rfc3339_secs(episode.first_end as i64),
             time: format_rfc3339_secs(end as i64),
             window_start: format_rfc3339_secs(start as i64),
             window_end: format_rfc3339_secs(end as i64),
@@ -174,7 +222,7 @@ impl AlertEpisodes {
             principal_type: w.principal_type,
             score,
             confidence,
-            severity: severity(score, confidence).to_string(),
+            severity: episode.severity.to_string(),
             detector: BASELINE_DETECTOR.to_string(),
             explanation: w.drivers.iter().map(Explanation::from).collect(),
             evidence: w.evidence.clone(),
@@ -214,6 +262,33 @@ mod tests {
         let later = episodes.offer("p", 2000, &window(0.9)).unwrap();
         assert_ne!(later.id, first.id);
         assert_eq!(later.revision, 0);
+    }
+
+    #[test]
+    fn a_new_run_within_the_cooldown_is_a_counted_revision() {
+        let mut episodes = AlertEpisodes::new(300, 0.8, 0.5).with_cooldown(3600);
+        let first = episodes.offer("p", 600, &window(0.95)).unwrap();
+        // Windows [1200, 1500) and later: a gap after the episode, within the cooldown.
+        let repeat = episodes.offer("p", 1500, &window(0.85)).unwrap();
+        assert_eq!(
+            (repeat.id.as_str(), repeat.revision),
+            (first.id.as_str(), 1)
+        );
+        assert_eq!(
+            (repeat.count, repeat.first_time.as_str()),
+            (2, "1970-01-01T00:10:00Z")
+        );
+        // The severity stays the highest seen (0.95 x 0.9 is high, 0.85 x 0.9 medium).
+        assert_eq!(
+            (first.severity.as_str(), repeat.severity.as_str()),
+            ("high", "high")
+        );
+        // More than the cooldown after the last window: a new alert.
+        let fresh = episodes
+            .offer("p", 1500 + 3600 + 301, &window(0.9))
+            .unwrap();
+        assert_ne!(fresh.id, first.id);
+        assert_eq!((fresh.revision, fresh.count), (0, 1));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Detection: per-principal behaviour profiles and the anomaly score computed from them.
 
 pub mod alert;
+pub mod lifecycle;
 pub mod monitor;
 pub mod peer;
 pub mod privileged;

@@ -166,6 +166,10 @@ pub fn monitor_alert(
     let rule_id = format!("monitor:{watched}");
     RuleAlert {
         id: crate::detect::alert::content_id(&[MONITOR_DETECTOR, &rule_id, client, &time]),
+        revision: 0,
+        count: 1,
+        first_time: time.clone(),
+        last_time: time.clone(),
         time,
         detector: MONITOR_DETECTOR.to_string(),
         rule_id,

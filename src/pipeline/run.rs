@@ -2,12 +2,15 @@
 
 use super::{execute, finish_and_total, ingest_events_fenced, Execution, InputPlan, RunSummary};
 use crate::detect::alert::{Alert, AlertEpisodes};
+use crate::detect::lifecycle::RuleAlertLifecycle;
 use crate::detect::monitor::Monitors;
 use crate::detect::score::ScoringConfig;
 use crate::event::time::format_rfc3339_secs;
 use crate::operators::MonitorWindows;
 use crate::operators::{CollectOrdered, CommitOffsets, ScoreWindows, ScoredWindow};
 use crate::sigma::dataflow::{monitor_hits, rule_decoder};
+use crate::sigma::reload::{RuleWatcher, RULE_POLL};
+use crate::sigma::versions::versioned_matches;
 use crate::sigma::{RuleAlert, RuleSet, SplitRuleAlerts};
 use crate::sink::{Gather, SharedOutput, Target};
 use crate::source::ingest::{IngestConfig, IngestCounters};
@@ -100,6 +103,7 @@ pub struct RunReport {
 pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     let start = Instant::now();
     let windows = options.spec.time.windows()?;
+    let cooldown = options.spec.alerts.cooldown_secs()?;
     let scoring = ScoringConfig {
         window_secs: windows.window,
         baseline_secs: windows.baseline,
@@ -135,6 +139,14 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     let rule_paths: Vec<std::path::PathBuf> =
         options.spec.rules.sigma.iter().map(Into::into).collect();
     let rules = Arc::new(RuleSet::load(&rule_paths)?);
+    // Runs that do not end by themselves reload edited rule files (crate::sigma::reload).
+    let reload = !rule_paths.is_empty()
+        && matches!(options.input, InputPlan::Kafka(_) | InputPlan::Follow(_));
+    let watcher = match reload {
+        true => Some(RuleWatcher::new(&rule_paths, RULE_POLL)?),
+        false => None,
+    };
+    let watcher = Arc::new(Mutex::new(watcher));
     let monitors = Arc::new(Monitors(options.spec.monitors.clone()));
     let totals = Arc::new(Mutex::new(None));
     // The progress line shares the terminal only when alerts are not being printed on it.
@@ -191,9 +203,15 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
             let (config, scoring) = (ingest_config.clone(), scoring.clone());
             let window = windows.window;
             let (rules, monitors) = (rules.clone(), monitors.clone());
+            let watcher = match index {
+                0 => watcher.lock().unwrap_or_else(|p| p.into_inner()).take(),
+                _ => None,
+            };
             let baseline = windows.baseline;
             worker.dataflow::<u64, _, _>(move |scope| {
-                let mut episodes = AlertEpisodes::new(window, threshold, min_confidence);
+                let mut episodes =
+                    AlertEpisodes::new(window, threshold, min_confidence).with_cooldown(cooldown);
+                let mut lifecycle = RuleAlertLifecycle::new(cooldown);
                 // Each scored window's insertion (retractions are of no use to the sinks),
                 // prepared on the worker that scored it: the score line rendered, and the
                 // window itself kept only if it can raise an alert. Worker 0 then only
@@ -201,7 +219,10 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                 let firing = AlertEpisodes::new(window, threshold, min_confidence);
                 let render = scores_out.is_some() || collect;
                 // Without rules or monitors the decoder stays the plain parser: no cost.
-                let (events, rule_alerts, fence) = if rules.is_empty() && monitors.0.is_empty() {
+                let (events, rule_alerts, fence) = if !reload
+                    && rules.is_empty()
+                    && monitors.0.is_empty()
+                {
                     let (events, fence) = ingest_events_fenced(
                         scope,
                         units,
@@ -214,7 +235,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                     (events, None, fence)
                 } else {
                     let correlations = Arc::new(rules.correlations().to_vec());
-                    let decoder = rule_decoder(rules, monitors.clone());
+                    let decoder = rule_decoder((!reload).then(|| rules.clone()), monitors.clone());
                     let (matched, fence) = ingest_events_fenced(
                         scope,
                         units,
@@ -224,6 +245,10 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                         late_out,
                         decoder,
                     );
+                    let matched = match reload {
+                        true => versioned_matches(matched, watcher, rules, correlations.clone()),
+                        false => matched,
+                    };
                     let hits = monitor_hits(matched.clone());
                     let (events, mut alerts) = matched.split_rule_alerts(correlations);
                     if !monitors.0.is_empty() {
@@ -284,6 +309,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                             }
                             lines.push_str(&line);
                         }
+                        let rule_alerts = lifecycle.offer_granule(end, rule_alerts);
                         report.alerts_emitted += (alerts.len() + rule_alerts.len()) as u64;
                         if let Some(out) = &alerts_out {
                             write_rule_alerts(out, &rule_alerts, style);

@@ -8,6 +8,7 @@ use crate::event::{AuditEvent, PrincipalType, SourceFamily};
 use crate::source::ingest::EventTime;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The detector name of Sigma rule alerts.
 pub const SIGMA_DETECTOR: &str = "sigma";
@@ -17,8 +18,21 @@ pub const SIGMA_DETECTOR: &str = "sigma";
 pub struct RuleAlert {
     /// Event time of the record, RFC 3339.
     pub time: String,
-    /// Content-derived id: detector, rule id, event id and event time.
+    /// Content-derived id: detector, rule id, event id and event time (of the first repeat
+    /// when repeats are merged, see [`crate::detect::lifecycle`]).
     pub id: String,
+    /// 0 for the first report, then 1, 2, ... as repeats within the cooldown merge in.
+    #[serde(default)]
+    pub revision: u32,
+    /// How many repeats this alert stands for.
+    #[serde(default = "one")]
+    pub count: u32,
+    /// Event time of the first repeat, RFC 3339.
+    #[serde(default)]
+    pub first_time: String,
+    /// Event time of the last repeat, RFC 3339.
+    #[serde(default)]
+    pub last_time: String,
     /// Always [`SIGMA_DETECTOR`].
     pub detector: String,
     /// The rule's id.
@@ -49,7 +63,12 @@ pub struct RuleAlert {
     pub fields: BTreeMap<String, String>,
 }
 
-/// Alert severity for a Sigma level.
+fn one() -> u32 {
+    1
+}
+
+/// Alert severity for a Sigma level: `critical`, `high` and `medium` keep their name,
+/// `low` and `informational` are `low`.
 pub fn severity_of_level(level: &str) -> &'static str {
     match level {
         "critical" => "critical",
@@ -65,6 +84,10 @@ impl RuleAlert {
         let time = format_rfc3339(event.time_ns);
         RuleAlert {
             id: content_id(&[SIGMA_DETECTOR, &rule.id, &event.event_id, &time]),
+            revision: 0,
+            count: 1,
+            first_time: time.clone(),
+            last_time: time.clone(),
             time,
             detector: SIGMA_DETECTOR.to_string(),
             rule_id: rule.id.clone(),
@@ -90,13 +113,19 @@ impl RuleAlert {
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
+        let repeats = if self.count > 1 {
+            format!(" (x{} since {})", self.count, self.first_time)
+        } else {
+            String::new()
+        };
         format!(
-            "{}  {:<8} sigma {:<40}  {:<40}  {}",
+            "{}  {:<8} sigma {:<40}  {:<40}  {}{}",
             self.time,
             self.severity,
             self.rule_title,
             self.principal,
-            fields.join("; ")
+            fields.join("; "),
+            repeats
         )
     }
 }
@@ -121,6 +150,10 @@ pub struct MatchedEvent {
     /// The WAF field monitors the record matches (indices into the spec's monitors).
     #[serde(skip)]
     pub monitor_hits: Vec<usize>,
+    /// The raw record, kept when the rules are applied later by rule version
+    /// ([`super::versions::ApplyRuleVersions`], in the same worker).
+    #[serde(skip)]
+    pub raw: Option<Arc<[u8]>>,
 }
 
 impl EventTime for MatchedEvent {

@@ -12,9 +12,10 @@ use std::sync::Arc;
 /// An ingest decoder (see [`crate::pipeline::ingest_events_with`]) that parses each record
 /// and evaluates `rules` and, on WAF records, the field `monitors` on its raw bytes. Late
 /// events keep their alerts out of the alert stream, like every other detector: they go
-/// to the late-event sink.
+/// to the late-event sink. Without `rules`, the raw record is kept for
+/// [`super::versions::ApplyRuleVersions`] instead.
 pub fn rule_decoder(
-    rules: Arc<RuleSet>,
+    rules: Option<Arc<RuleSet>>,
     monitors: Arc<Monitors>,
 ) -> impl FnMut(Format, &[u8], &Position) -> Result<MatchedEvent, ParseError> + 'static {
     move |format, raw, position| {
@@ -43,12 +44,16 @@ pub fn rule_decoder(
             };
             (event, hits)
         };
-        let (alerts, hits) = rules.matches(&event, raw);
+        let ((alerts, hits), raw) = match &rules {
+            Some(rules) => (rules.matches(&event, raw), None),
+            None => ((Vec::new(), Vec::new()), Some(Arc::from(raw))),
+        };
         Ok(MatchedEvent {
             event,
             alerts,
             hits,
             monitor_hits,
+            raw,
         })
     }
 }

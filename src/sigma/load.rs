@@ -49,16 +49,7 @@ impl CheckReport {
     /// Loads every rule under `paths`: files as given, directories searched recursively for
     /// `.yml` / `.yaml` files in name order. A path that does not exist is an error.
     pub fn check(paths: &[PathBuf]) -> Result<CheckReport> {
-        let mut files = Vec::new();
-        for path in paths {
-            if path.as_os_str() == super::shipped::BUILTIN_PRIVILEGED {
-                for (name, _) in super::shipped::SHIPPED_RULES {
-                    files.push(PathBuf::from(format!("{}/{name}", path.display())));
-                }
-                continue;
-            }
-            collect(path, &mut files)?;
-        }
+        let files = rule_files(paths)?;
         let mut report = CheckReport::default();
         let mut pending = Vec::new();
         let mut ids: BTreeMap<String, PathBuf> = BTreeMap::new();
@@ -137,6 +128,21 @@ impl CheckReport {
     }
 }
 
+/// The rule files under `paths`, in the order they load (see [`CheckReport::check`]).
+pub(super) fn rule_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.as_os_str() == super::shipped::BUILTIN_PRIVILEGED {
+            for (name, _) in super::shipped::SHIPPED_RULES {
+                files.push(PathBuf::from(format!("{}/{name}", path.display())));
+            }
+            continue;
+        }
+        collect(path, &mut files)?;
+    }
+    Ok(files)
+}
+
 fn collect(path: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
     let meta = std::fs::metadata(path).map_err(|e| Error::io("cannot read rules", path, e))?;
     if !meta.is_dir() {
@@ -158,7 +164,7 @@ fn collect(path: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
 }
 
 /// A rule file's text; `builtin:privileged/NAME` is a shipped rule built into the binary.
-fn read_rule(path: &Path) -> std::io::Result<String> {
+pub(super) fn read_rule(path: &Path) -> std::io::Result<String> {
     let text = path.to_string_lossy();
     let builtin = text
         .strip_prefix(super::shipped::BUILTIN_PRIVILEGED)

@@ -21,9 +21,11 @@ pub mod dataflow;
 pub mod fields;
 mod load;
 pub mod pattern;
+pub mod reload;
 pub mod rule;
 pub mod shipped;
 pub mod value;
+pub mod versions;
 
 pub use alert::{MatchedEvent, RuleAlert};
 pub use correlation::{Correlation, CorrelationHit};

@@ -49,16 +49,23 @@ impl DemoArgs {
         if leader {
             print_summary(&report.run);
             print_quality(&report.quality);
-            let mut by_rule = std::collections::BTreeMap::<&str, usize>::new();
+            // An alert's last revision carries the count of the matches merged into it.
+            let mut last = std::collections::BTreeMap::<&str, &auditflow::sigma::RuleAlert>::new();
             for alert in &report.run.rule_alerts {
-                *by_rule.entry(alert.rule_title.as_str()).or_default() += 1;
+                last.insert(alert.id.as_str(), alert);
+            }
+            let mut by_rule = std::collections::BTreeMap::<&str, (usize, u32)>::new();
+            for alert in last.values() {
+                let entry = by_rule.entry(alert.rule_title.as_str()).or_default();
+                *entry = (entry.0 + 1, entry.1 + alert.count);
             }
             eprintln!(
-                "sigma rule alerts (shipped privileged-access rules): {}",
-                report.run.rule_alerts.len()
+                "sigma rule alerts (shipped privileged-access rules): {} alerts for {} matches",
+                last.len(),
+                last.values().map(|a| a.count).sum::<u32>()
             );
-            for (title, n) in by_rule {
-                eprintln!("  {title:<56} {n}");
+            for (title, (alerts, matches)) in by_rule {
+                eprintln!("  {title:<56} {alerts:>3} ({matches} matches)");
             }
         }
         Ok(())
