@@ -10,6 +10,7 @@ pub mod commit_offsets;
 pub mod entity_edges;
 pub mod hourly_crosstab;
 pub mod monitor_windows;
+pub mod score_facts;
 pub mod score_windows;
 pub mod sliding_window;
 pub mod window_features;
