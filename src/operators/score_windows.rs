@@ -1,8 +1,8 @@
 //! `score_windows`: each principal's current window scored against its own baseline.
 
+use super::score_facts::{EventFacts, Fact, Interner};
 use super::SlidingWindow;
 use crate::detect::privileged::is_privileged;
-use super::score_facts::{EventFacts, Fact, Interner};
 use crate::detect::profile::Profile;
 use crate::detect::score::{score, ScoringConfig};
 use crate::event::{AuditEvent, PrincipalType};
@@ -119,7 +119,10 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
         let privileged = facts
             .flat_map(|(principal, facts)| {
                 let day = facts.time_ns.div_euclid(86_400_000_000_000) * 24;
-                let marker = (principal.clone(), ScoreInput::Observed(Fact::ActiveDay(day)));
+                let marker = (
+                    principal.clone(),
+                    ScoreInput::Observed(Fact::ActiveDay(day)),
+                );
                 let action = is_privileged(&facts.action.text).then(|| {
                     let action = Fact::PrivilegedAction(facts.action.clone());
                     (principal, ScoreInput::Observed(action))
