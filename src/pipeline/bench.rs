@@ -172,10 +172,8 @@ pub fn run_bench(spec: &Spec, input: InputPlan, execution: Execution) -> Result<
                 0
             };
             let records = arranged.peak().max(0) as u64;
-            let gathered = crate::cluster::gather_at_leader(
-                worker,
-                (bytes, *outputs.borrow(), peak, records),
-            );
+            let gathered =
+                crate::cluster::gather_at_leader(worker, (bytes, *outputs.borrow(), peak, records));
             if worker.index() == 0 {
                 let mut all = new_histogram();
                 let (mut outputs, mut peaks, mut arranged) = (0, Vec::new(), 0);
@@ -190,7 +188,8 @@ pub fn run_bench(spec: &Spec, input: InputPlan, execution: Execution) -> Result<
                         peaks.push(peak);
                     }
                 }
-                *merged.lock().unwrap_or_else(|p| p.into_inner()) = Some((all, outputs, peaks, arranged));
+                *merged.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((all, outputs, peaks, arranged));
             }
             error.map_or(Ok(()), Err)
         })?;
