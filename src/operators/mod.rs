@@ -11,6 +11,7 @@ pub mod entity_edges;
 pub mod hourly_crosstab;
 pub mod monitor_windows;
 pub mod peer_groups;
+pub mod score_facts;
 pub mod score_windows;
 pub mod sliding_window;
 pub mod window_features;

@@ -1,11 +1,12 @@
 //! `score_windows`: each principal's current window scored against its own baseline.
 
+use super::score_facts::{EventFacts, Fact, Interned, Interner};
 use super::{PeerGroups, SlidingWindow};
 use crate::detect::peer::PeerPrivileges;
 use crate::detect::privileged::is_privileged;
-use crate::detect::profile::{network_of, observations, Categorical, Observation, Profile, Span};
+use crate::detect::profile::Profile;
 use crate::detect::score::{score, ScoringConfig};
-use crate::event::{AuditEvent, Outcome, PrincipalType};
+use crate::event::{AuditEvent, PrincipalType};
 use differential_dataflow::VecCollection;
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -13,38 +14,17 @@ use std::sync::Arc;
 /// Most evidence events kept per scored window.
 pub const MAX_EVIDENCE: usize = 10;
 
-/// What the scoring reduce sees per principal.
+/// What the scoring reduces see per principal.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ScoreInput {
-    /// One observation of one event, in the current window or the baseline.
-    Observed(Span, Observation),
+    /// A fact of the baseline or the long history, counted (folded hourly into `Past`).
+    Observed(Fact),
     /// An event of the current window: its observations, and what to cite it by.
-    Evidence(EvidenceRef),
+    Evidence(Arc<EventFacts>),
     /// The principal's baseline and long history, folded (refreshed hourly).
-    Past(Profile),
+    Past(Arc<Profile>),
     /// The principal's peer group over the long history (refreshed hourly).
     Peers(PeerPrivileges),
-}
-
-/// The parts of an event needed to pick and cite evidence.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct EvidenceRef {
-    /// Event time (ns).
-    pub time_ns: i64,
-    /// The record's id.
-    pub event_id: String,
-    /// Action.
-    pub action: String,
-    /// Service.
-    pub service: String,
-    /// Source network.
-    pub network: String,
-    /// User agent.
-    pub user_agent: String,
-    /// Outcome.
-    pub outcome: Outcome,
-    /// The principal's type as this event states it.
-    pub principal_type: PrincipalType,
 }
 
 /// One explanation line with its score in millionths (so the record is `Ord`).
@@ -86,7 +66,7 @@ fn ppm(x: f64) -> u32 {
 
 /// Scores every principal's current window (`window_secs`, sliding with the timestamp
 /// granule) against its baseline, whenever either changes; privileged actions are also
-/// remembered over `history_secs` ([`Span::History`]).
+/// remembered over `history_secs` ([`crate::detect::profile::Span::History`]).
 ///
 /// The baseline and history refresh hourly ([`REFRESH_SECS`]): an event joins them at the
 /// first hour boundary at or after it leaves the window, and leaves `baseline_secs` (resp.
@@ -94,6 +74,10 @@ fn ppm(x: f64) -> u32 {
 /// once an hour per principal); a second `reduce` per principal folds the window's
 /// observations and scores them against that profile (or an empty one). Both are built
 /// with [`SlidingWindow`] temporal filters; the scorer is [`crate::detect::score::score`].
+///
+/// Records are keyed by the principal's [`super::score_facts::Interned`] name and carry
+/// hashed, shared values ([`EventFacts`], [`Fact`]): arrangements compare `u64`s and clone
+/// reference counts. Baseline facts are consolidated per batch before the exchange.
 pub trait ScoreWindows<'s> {
     /// The scored windows, keyed by principal.
     fn score_windows(
@@ -105,19 +89,6 @@ pub trait ScoreWindows<'s> {
 /// Seconds between refreshes of the baseline and the long history.
 pub const REFRESH_SECS: u64 = 3600;
 
-impl EvidenceRef {
-    /// Adds this event's observations (those of [`observations`]) to a profile.
-    fn add_to(&self, profile: &mut Profile, count: u64) {
-        profile.add_value(Categorical::Action, &self.action, count);
-        profile.add_value(Categorical::Service, &self.service, count);
-        profile.add_value(Categorical::Network, &self.network, count);
-        profile.add_value(Categorical::UserAgent, &self.user_agent, count);
-        let hour = self.time_ns.div_euclid(3_600_000_000_000);
-        profile.add(&Observation::Hour(hour), count);
-        profile.add(&Observation::Outcome(self.outcome), count);
-    }
-}
-
 impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
     fn score_windows(
         self,
@@ -125,73 +96,57 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
     ) -> VecCollection<'s, u64, (String, ScoredWindow), isize> {
         let (window, baseline) = (config.window_secs, config.baseline_secs);
         let history_secs = config.history_secs;
-        // One record per event of the window: its observations are derived from it.
-        let current = self
-            .clone()
-            .map(|event| {
-                let evidence = EvidenceRef {
-                    time_ns: event.time_ns,
-                    event_id: event.event_id,
-                    network: network_of(&event.source_ip),
-                    action: event.action,
-                    service: event.service,
-                    user_agent: event.user_agent,
-                    outcome: event.outcome,
-                    principal_type: event.principal_type,
-                };
-                (
-                    Arc::<str>::from(event.principal),
-                    ScoreInput::Evidence(evidence),
-                )
-            })
-            .sliding_window(0, window);
-        // The baseline and the long history move only at hour boundaries: an event enters
-        // them at the first boundary at or after it leaves the window.
-        let history = self
-            .clone()
-            .flat_map(|event| {
-                let principal: Arc<str> = event.principal.as_str().into();
-                observations(&event)
-                    .into_iter()
-                    .map(move |o| (principal.clone(), ScoreInput::Observed(Span::Baseline, o)))
-            })
-            .sliding_window_aligned(window, baseline, REFRESH_SECS);
-        // The long history keeps privileged actions (rare) and one marker per active day
-        // (they consolidate), so weeks of it stay cheap.
         let peers = self
             .clone()
             .peer_privileges(window, history_secs)
-            .map(|(principal, view)| (principal, ScoreInput::Peers(view)));
-        let privileged = self
-            .flat_map(|event| {
-                let day = event.time_ns.div_euclid(86_400_000_000_000) * 24;
-                let principal: Arc<str> = event.principal.into();
+            .map(|(principal, view)| (Interned::new(&principal), ScoreInput::Peers(view)));
+        // Each event once, as shared facts with hashed values keyed by the principal.
+        let mut interner = Interner::default();
+        let facts = self.map(move |event| interner.facts(event));
+        // One record per event of the window: its observations are derived from it.
+        let current = facts
+            .clone()
+            .map(|(principal, facts)| (principal, ScoreInput::Evidence(facts)))
+            .sliding_window(0, window);
+        // The baseline and the long history move only at hour boundaries: an event enters
+        // them at the first boundary at or after it leaves the window. Equal facts of one
+        // principal entering at the same boundary are counted once per batch, before the
+        // exchange (most of a principal's hour repeats its habits).
+        let history = facts
+            .clone()
+            .flat_map(|(principal, facts)| {
+                facts
+                    .baseline()
+                    .map(|fact| (principal.clone(), ScoreInput::Observed(fact)))
+            })
+            .sliding_window_aligned(window, baseline, REFRESH_SECS)
+            .consolidate_stream();
+        // The long history keeps privileged actions (rare) and one marker per active day
+        // (they consolidate), so weeks of it stay cheap.
+        let privileged = facts
+            .flat_map(|(principal, facts)| {
+                let day = facts.time_ns.div_euclid(86_400_000_000_000) * 24;
                 let marker = (
                     principal.clone(),
-                    ScoreInput::Observed(Span::History, Observation::Hour(day)),
+                    ScoreInput::Observed(Fact::ActiveDay(day)),
                 );
-                let action = is_privileged(&event.action).then(|| {
-                    let observed = Observation::Value(Categorical::Action, event.action.into());
-                    (principal, ScoreInput::Observed(Span::History, observed))
+                let action = is_privileged(&facts.action.text).then(|| {
+                    let action = Fact::PrivilegedAction(facts.action.clone());
+                    (principal, ScoreInput::Observed(action))
                 });
                 std::iter::once(marker).chain(action)
             })
-            .sliding_window_aligned(window, history_secs, REFRESH_SECS);
+            .sliding_window_aligned(window, history_secs, REFRESH_SECS)
+            .consolidate_stream();
         let past = history.concat(privileged).concat(peers).reduce_named(
             "ScoreWindows baseline",
             |_principal, inputs, output| {
                 let mut past = Profile::default();
                 for (input, count) in inputs {
-                    let count = (*count).max(0) as u64;
                     match input {
-                        ScoreInput::Observed(Span::History, Observation::Value(_, action)) => {
-                            past.add_history(action, count)
+                        ScoreInput::Observed(fact) => {
+                            fact.add_to(&mut past, (*count).max(0) as u64)
                         }
-                        ScoreInput::Observed(Span::History, Observation::Hour(h)) => {
-                            past.add_history_hour(*h)
-                        }
-                        ScoreInput::Observed(Span::History, _) => {}
-                        ScoreInput::Observed(_, o) => past.add(o, count),
                         ScoreInput::Peers(view) => {
                             past.peers = Some(match past.peers.take() {
                                 Some(other) => PeerPrivileges::preferred(&other, view).clone(),
@@ -201,7 +156,7 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                         ScoreInput::Evidence(_) | ScoreInput::Past(_) => {}
                     }
                 }
-                output.push((ScoreInput::Past(past), 1));
+                output.push((ScoreInput::Past(Arc::new(past)), 1));
             },
         );
         let empty = Profile::default();
@@ -213,27 +168,26 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                 let mut past = &empty;
                 for (input, count) in inputs {
                     match input {
-                        ScoreInput::Observed(_, o) => now.add(o, (*count).max(0) as u64),
                         ScoreInput::Evidence(e) => {
                             e.add_to(&mut now, (*count).max(0) as u64);
-                            evidence.push(e);
+                            evidence.push(&**e);
                         }
                         ScoreInput::Past(p) => past = p,
-                        ScoreInput::Peers(_) => {}
+                        ScoreInput::Observed(_) | ScoreInput::Peers(_) => {}
                     }
                 }
                 if now.events > 0 {
                     output.push((scored_window(&now, &evidence, past, &config), 1));
                 }
             })
-            .map(|(principal, scored)| (principal.to_string(), scored))
+            .map(|(principal, scored)| (principal.text.to_string(), scored))
     }
 }
 
 /// One principal's window scored against its baseline and history.
 fn scored_window(
     now: &Profile,
-    evidence: &[&EvidenceRef],
+    evidence: &[&EventFacts],
     past: &Profile,
     config: &ScoringConfig,
 ) -> ScoredWindow {
@@ -263,7 +217,7 @@ fn scored_window(
 
 /// The window's most unusual events: those with the most values the baseline never saw
 /// (action, network, user agent) and failed outcomes first; then by time and id.
-fn pick_evidence(events: &[&EvidenceRef], baseline: &Profile) -> Vec<String> {
+fn pick_evidence(events: &[&EventFacts], baseline: &Profile) -> Vec<String> {
     use crate::detect::profile::Categorical;
     let seen = |feature: Categorical, value: &str| {
         baseline
@@ -274,11 +228,11 @@ fn pick_evidence(events: &[&EvidenceRef], baseline: &Profile) -> Vec<String> {
     let mut ranked: Vec<(u32, i64, &str)> = events
         .iter()
         .map(|e| {
-            let novelty = u32::from(!seen(Categorical::Action, &e.action))
-                + u32::from(!seen(Categorical::Network, &e.network))
-                + u32::from(!seen(Categorical::UserAgent, &e.user_agent))
+            let novelty = u32::from(!seen(Categorical::Action, &e.action.text))
+                + u32::from(!seen(Categorical::Network, &e.network.text))
+                + u32::from(!seen(Categorical::UserAgent, &e.user_agent.text))
                 + u32::from(e.outcome.is_failed());
-            (novelty, e.time_ns, e.event_id.as_str())
+            (novelty, e.time_ns, &*e.event_id)
         })
         .collect();
     ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(b.2)));

@@ -56,6 +56,9 @@ pub struct BenchReport {
     pub peak_rss_bytes: u64,
     /// Peak resident memory summed over the processes, bytes.
     pub peak_rss_bytes_all: u64,
+    /// Updates held in the engine's arrangements at their peak: each worker's peak,
+    /// summed over workers and processes ([`super::arranged::ArrangedRecords`]).
+    pub peak_arranged_records: u64,
     /// Processes x workers.
     pub processes: usize,
     /// Workers per process.
@@ -87,8 +90,9 @@ pub enum LatencyFrom {
     EventTime,
 }
 
-/// What worker 0 gathers from every worker: latencies, outputs, each process's peak RSS.
-type Merged = (Histogram<u64>, u64, Vec<u64>);
+/// What worker 0 gathers from every worker: latencies, outputs, each process's peak RSS,
+/// peak arranged records.
+type Merged = (Histogram<u64>, u64, Vec<u64>, u64);
 
 /// An event with the instant the source read it (microseconds since the run's epoch).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -144,6 +148,7 @@ pub fn run_bench_from(
     {
         let (counters, totals, merged) = (counters.clone(), totals.clone(), merged.clone());
         execute(execution, move |worker| {
+            let arranged = super::arranged::ArrangedRecords::register(worker);
             let (units, error) = match plan.open_units(worker.index(), worker.peers(), max_record) {
                 Ok(units) => (units, None),
                 Err(e) => (Vec::new(), Some(e)),
@@ -209,33 +214,36 @@ pub fn run_bench_from(
             } else {
                 0
             };
+            let records = arranged.peak().max(0) as u64;
             let gathered =
-                crate::cluster::gather_at_leader(worker, (bytes, *outputs.borrow(), peak));
+                crate::cluster::gather_at_leader(worker, (bytes, *outputs.borrow(), peak, records));
             if worker.index() == 0 {
                 let mut all = new_histogram();
-                let (mut outputs, mut peaks) = (0, Vec::new());
-                for (bytes, n, peak) in gathered {
+                let (mut outputs, mut peaks, mut arranged) = (0, Vec::new(), 0);
+                for (bytes, n, peak, records) in gathered {
                     let h: Histogram<u64> = Deserializer::new()
                         .deserialize(&mut bytes.as_slice())
                         .map_err(|e| Error::Dataflow(format!("cannot read a histogram: {e:?}")))?;
                     all.add(&h).map_err(|e| Error::Dataflow(format!("{e:?}")))?;
                     outputs += n;
+                    arranged += records;
                     if peak > 0 {
                         peaks.push(peak);
                     }
                 }
-                *merged.lock().unwrap_or_else(|p| p.into_inner()) = Some((all, outputs, peaks));
+                *merged.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some((all, outputs, peaks, arranged));
             }
             error.map_or(Ok(()), Err)
         })?;
     }
     let elapsed = epoch.elapsed();
     let summary = RunSummary::from_counters(&counters, &totals, elapsed);
-    let (histogram, outputs, peaks) = merged
+    let (histogram, outputs, peaks, arranged) = merged
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .take()
-        .unwrap_or_else(|| (new_histogram(), 0, vec![peak_rss_bytes()]));
+        .unwrap_or_else(|| (new_histogram(), 0, vec![peak_rss_bytes()], 0));
     let seconds = elapsed.as_secs_f64().max(1e-9);
     let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
     Ok(BenchReport {
@@ -252,6 +260,7 @@ pub fn run_bench_from(
         },
         peak_rss_bytes: peaks.first().copied().unwrap_or(0),
         peak_rss_bytes_all: peaks.iter().sum(),
+        peak_arranged_records: arranged,
         processes: report_shape.0,
         workers: report_shape.1,
         summary,

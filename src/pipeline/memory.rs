@@ -16,18 +16,22 @@
 use crate::spec::Windows;
 use serde::Serialize;
 
-// Fitted to three `auditflow bench --workers 2` release runs (generator, 1 day, default
-// spec; peak RSS 419 MiB at 100k events / 1,000 principals, 913 MiB at 100k / 4,000,
-// 1,063 MiB at 200k / 4,000), on a loaded 2-core machine; BENCHMARKS.md, "Memory model".
+// Fitted to four `auditflow bench --workers 2` release runs after the interned scoring
+// records (generator, 1 day, default spec; peak RSS 70 MiB at 10k events / 1,000
+// principals, 566 MiB at 100k / 10,000, 627 MiB at 300k / 10,000, 3,071 MiB at 1M /
+// 100,000) on a loaded 2-core machine; BENCHMARKS.md, "Memory per active principal".
+// Within about 30% of those runs: replays run ahead of the dataflow, so peak RSS also
+// holds batches in flight.
 
 /// Resident memory of the engine apart from the modelled state (binary, runtime,
 /// batches in flight), bytes.
-pub const BASE_BYTES: u64 = 104 << 20;
+pub const BASE_BYTES: u64 = 64 << 20;
 /// State per active principal apart from its events (profiles, per-slide window results
 /// and their arrangement history), bytes.
-pub const BYTES_PER_PRINCIPAL: u64 = 168 << 10;
-/// State per event inside the baseline horizon (its observations and evidence), bytes.
-pub const BYTES_PER_BASELINE_EVENT: u64 = 1_536;
+pub const BYTES_PER_PRINCIPAL: u64 = 32 << 10;
+/// State per event inside the baseline horizon (its facts in the window and baseline
+/// arrangements), bytes.
+pub const BYTES_PER_BASELINE_EVENT: u64 = 320;
 
 /// The event rate of the benchmark workload: 1M events, 5,000 principals, 24 hours.
 pub const WORKLOAD_EVENTS_PER_PRINCIPAL_HOUR: f64 = 1_000_000.0 / 5_000.0 / 24.0;

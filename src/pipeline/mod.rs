@@ -1,6 +1,7 @@
 //! Running pipelines on timely: execution settings, input planning, and the shared front
 //! half of every pipeline (ingest, dead letters, late events).
 
+pub mod arranged;
 pub mod bench;
 pub mod execution;
 pub mod features;

@@ -179,9 +179,10 @@ fn print_report(r: &BenchReport) {
         l.p50, l.p99, l.p999, l.max, l.samples
     );
     println!(
-        "peak memory: {:.1} MiB (process 0), {:.1} MiB (all processes)",
+        "peak memory: {:.1} MiB (process 0), {:.1} MiB (all processes), {} arranged records",
         r.peak_rss_bytes as f64 / (1 << 20) as f64,
-        r.peak_rss_bytes_all as f64 / (1 << 20) as f64
+        r.peak_rss_bytes_all as f64 / (1 << 20) as f64,
+        r.peak_arranged_records
     );
     println!(
         "records: {} processed, {} late, {} dead-lettered",
