@@ -62,9 +62,10 @@ pub struct Quality {
     pub positive_windows: u64,
     /// Probability that a positive window outscores a negative one (ties count half).
     pub roc_auc: f64,
-    /// Alerts (first reports; revisions are not counted again).
+    /// Alerts (distinct ids: revisions are the same alert).
     pub alerts: u64,
-    /// Alerts whose window overlaps an incident of their principal.
+    /// Alerts one of whose windows (first report or revision) overlaps an incident of
+    /// their principal.
     pub true_alerts: u64,
     /// true_alerts / alerts (1 when there are no alerts).
     pub precision: f64,
@@ -113,24 +114,27 @@ pub fn evaluate(
         incidents: incidents.len() as u64,
         ..Quality::default()
     };
+    // An alert is one id: its revisions (later windows of the episode, repeats merged
+    // within the cooldown) are the same alert, and any of their windows can hit.
     let mut detected = vec![false; incidents.len()];
-    for alert in alerts.iter().filter(|a| a.revision == 0) {
-        q.alerts += 1;
+    let mut hits: BTreeMap<&str, bool> = BTreeMap::new();
+    for alert in alerts {
+        let hit = hits.entry(&alert.id).or_default();
         let (Some(start), Some(end)) = (
             parse_rfc3339_ns(&alert.window_start),
             parse_rfc3339_ns(&alert.window_end),
         ) else {
             continue;
         };
-        let mut hit = false;
         for (i, inc) in incidents.iter().enumerate() {
             if inc.principal == alert.principal && start <= inc.end_ns && inc.start_ns < end {
                 detected[i] = true;
-                hit = true;
+                *hit = true;
             }
         }
-        q.true_alerts += u64::from(hit);
     }
+    q.alerts = hits.len() as u64;
+    q.true_alerts = hits.values().filter(|h| **h).count() as u64;
     for (inc, found) in incidents.iter().zip(&detected) {
         let k = q.per_kind.entry(inc.kind.clone()).or_default();
         k.incidents += 1;
@@ -217,6 +221,50 @@ pub fn read_json_lines<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Ve
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::PrincipalType;
+    use crate::generate::AnomalyKind;
+
+    fn alert(id: &str, revision: u32, start: &str, end: &str) -> Alert {
+        Alert {
+            id: id.into(),
+            revision,
+            count: 1,
+            first_time: start.into(),
+            time: end.into(),
+            window_start: start.into(),
+            window_end: end.into(),
+            principal: "p".into(),
+            principal_type: PrincipalType::User,
+            score: 0.9,
+            confidence: 0.9,
+            severity: "high".into(),
+            detector: "baseline_divergence".into(),
+            explanation: vec![],
+            evidence: vec![],
+        }
+    }
+
+    #[test]
+    fn an_alert_is_its_id_and_any_revision_can_detect() {
+        let labels = vec![Label {
+            event_id: "e".into(),
+            kind: AnomalyKind::AdminGrant,
+            incident: "i1".into(),
+            principal: "p".into(),
+            time_ns: parse_rfc3339_ns("2026-01-01T01:02:00Z").unwrap(),
+        }];
+        let alerts = vec![
+            // Opened on an unrelated window, revised (cooldown merge) on the incident's.
+            alert("a", 0, "2026-01-01T00:10:00Z", "2026-01-01T00:15:00Z"),
+            alert("a", 1, "2026-01-01T01:00:00Z", "2026-01-01T01:05:00Z"),
+            // A separate false alert.
+            alert("b", 0, "2026-01-01T05:00:00Z", "2026-01-01T05:05:00Z"),
+        ];
+        let q = evaluate(&[], &alerts, &labels, 300);
+        assert_eq!((q.alerts, q.true_alerts, q.detected), (2, 1, 1));
+        assert_eq!(q.precision, 0.5);
+        assert_eq!(q.recall, 1.0);
+    }
 
     #[test]
     fn auc_of_perfect_random_and_tied_rankings() {
