@@ -205,6 +205,29 @@ pub fn read_labels(path: &Path) -> Result<Vec<Label>> {
     Ok(labels)
 }
 
+/// Reads the baseline-divergence alerts of an alerts file, skipping the rule and monitor
+/// alerts written beside them (they carry a `rule_id`). Returns the alerts and how many
+/// rule alerts were skipped.
+pub fn read_alerts(path: &Path) -> Result<(Vec<crate::detect::alert::Alert>, u64)> {
+    let mut skipped = 0;
+    let mut alerts = Vec::new();
+    for (n, value) in read_json_lines::<serde_json::Value>(path)?
+        .into_iter()
+        .enumerate()
+    {
+        if value.get("rule_id").is_some() {
+            skipped += 1;
+            continue;
+        }
+        alerts.push(
+            serde_json::from_value(value).map_err(|e| {
+                Error::invalid("input", format!("{}:{}: {e}", path.display(), n + 1))
+            })?,
+        );
+    }
+    Ok((alerts, skipped))
+}
+
 /// Reads JSON lines of `T` (scores or alerts files).
 pub fn read_json_lines<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
@@ -276,5 +299,17 @@ mod tests {
         assert_eq!(roc_auc(&mut tied), 0.5);
         let mut one_class = vec![(0.5, true)];
         assert_eq!(roc_auc(&mut one_class), 0.5);
+    }
+
+    #[test]
+    fn rule_alert_lines_are_left_out_of_an_alerts_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("alerts.jsonl");
+        let baseline = serde_json::to_string(&alert("a", 0, "2026-01-01T00:10:00Z", "x")).unwrap();
+        let rule = r#"{"id":"r","rule_id":"5b5a","principal":"p"}"#;
+        std::fs::write(&path, format!("{baseline}\n{rule}\n")).unwrap();
+        let (alerts, skipped) = read_alerts(&path).unwrap();
+        assert_eq!((alerts.len(), skipped), (1, 1));
+        assert_eq!(alerts[0].id, "a");
     }
 }

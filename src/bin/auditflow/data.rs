@@ -1,7 +1,7 @@
 //! `generate`, `evaluate`, `parse` and `features`: working with audit data directly.
 
 use crate::common::Workers;
-use auditflow::evaluate::{read_json_lines, read_labels};
+use auditflow::evaluate::{read_alerts, read_json_lines, read_labels};
 use auditflow::generate::GeneratorConfig;
 use auditflow::parse::Format;
 use auditflow::pipeline::features::{run_features, FeaturesOptions};
@@ -82,9 +82,13 @@ pub struct EvaluateArgs {
 
 impl EvaluateArgs {
     pub fn execute(self) -> auditflow::Result<()> {
+        let (alerts, rule_alerts) = read_alerts(&self.alerts)?;
+        if rule_alerts > 0 {
+            eprintln!("evaluate: {rule_alerts} rule and monitor alert lines left out (baseline-divergence alerts are scored)");
+        }
         let quality = auditflow::evaluate::evaluate(
             &read_json_lines(&self.scores)?,
-            &read_json_lines(&self.alerts)?,
+            &alerts,
             &read_labels(&self.labels)?,
             parse_duration("--window", &self.window)?,
         );
