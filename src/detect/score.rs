@@ -108,6 +108,10 @@ pub struct ScoringConfig {
     /// Peer users at which a privileged action new to the principal scores half
     /// (`peer_prior / (peer_prior + peers exercising it)`, default 5).
     pub peer_prior: f64,
+    /// Pseudo-count, per long-history occurrence, that a privileged action missing from the
+    /// 24-hour baseline gets in the action feature (default 1): a habit seen within
+    /// `history_secs` is not "never seen".
+    pub history_prior_weight: f64,
 }
 
 impl Default for ScoringConfig {
@@ -134,6 +138,7 @@ impl Default for ScoringConfig {
             history_warmup_secs: 86_400,
             new_privileged_kind: 0.6,
             peer_prior: 5.0,
+            history_prior_weight: 1.0,
         }
     }
 }

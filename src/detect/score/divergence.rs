@@ -5,6 +5,34 @@
 
 use super::ScoringConfig;
 use crate::detect::profile::{Categorical, Profile};
+use std::collections::BTreeMap;
+
+/// The counts the long history lends a categorical feature: the privileged actions the
+/// principal exercised over `history_secs` (the only values the dataflow keeps that long).
+/// Used for values the 24-hour baseline lacks, so a habit seen every few days is not
+/// "never seen".
+pub(super) fn history_prior(
+    baseline: &Profile,
+    feature: Categorical,
+) -> Option<&BTreeMap<String, u64>> {
+    (feature == Categorical::Action).then_some(&baseline.privileged_history)
+}
+
+/// A value's count for a categorical feature: its baseline count, else its long-history
+/// count times `history_prior_weight` (0 if neither knows it).
+pub(super) fn known_count(
+    base: Option<&BTreeMap<String, u64>>,
+    prior: Option<&BTreeMap<String, u64>>,
+    value: &str,
+    config: &ScoringConfig,
+) -> f64 {
+    match base.and_then(|m| m.get(value)) {
+        Some(&b) if b > 0 => b as f64,
+        _ => prior
+            .and_then(|m| m.get(value))
+            .map_or(0.0, |&h| h as f64 * config.history_prior_weight.max(0.0)),
+    }
+}
 
 /// The reference probability rarity is measured against: the baseline's typical
 /// probability `exp(-entropy)` (its inverse perplexity), but at most `common_share`, so
@@ -64,6 +92,8 @@ pub(super) struct CategoricalResult<'a> {
     /// The peer group that set the expectation of `top`: its name, how many of its members
     /// exercise `top`, and its size.
     pub peers: Option<(&'a str, u64, u64)>,
+    /// How often the long history saw `top` (0 when it did not, or keeps no such values).
+    pub top_history: u64,
 }
 
 /// Scores one categorical feature (action, service, network, user agent).
@@ -80,6 +110,7 @@ pub(super) fn categorical<'a>(
     config: &ScoringConfig,
 ) -> CategoricalResult<'a> {
     let base = baseline.values.get(&feature);
+    let prior = history_prior(baseline, feature);
     let (mut n, mut f1, mut distinct) = (0.0f64, 0.0f64, 0usize);
     let mut baseline_top: Option<(&str, f64)> = None;
     for (v, &c) in base.into_iter().flatten() {
@@ -96,15 +127,27 @@ pub(super) fn categorical<'a>(
             baseline_top = Some((v.as_str(), c));
         }
     }
+    // Values only the long history knows: pseudo-counts beside the baseline's own.
+    let lent = || {
+        prior
+            .into_iter()
+            .flatten()
+            .filter(|(v, _)| base.and_then(|m| m.get(*v)).is_none_or(|&b| b == 0))
+            .map(|(v, _)| known_count(None, prior, v, config))
+            .filter(|&c| c > 0.0)
+    };
+    let lent_total: f64 = lent().sum();
     let alpha = config.novelty_prior.max(1e-9) + f1;
-    let denom = n + alpha;
+    let denom = n + lent_total + alpha;
     let unseen = alpha / denom;
     let p_new = unseen / (1.0 + f1);
     let seen_probs = || {
         base.into_iter()
             .flatten()
             .filter(|(_, &c)| c > 0)
-            .map(|(_, &c)| c as f64 / denom)
+            .map(|(_, &c)| c as f64)
+            .chain(lent())
+            .map(|c| c / denom)
     };
     // Entropy (expected surprise, nats) of the smoothed baseline, novel values included.
     let entropy = -seen_probs().map(|p| p * p.ln()).sum::<f64>() - unseen * p_new.ln();
@@ -124,7 +167,8 @@ pub(super) fn categorical<'a>(
             continue;
         }
         let b = base.and_then(|m| m.get(v)).map_or(0.0, |&b| b as f64);
-        let p = if b > 0.0 { b / denom } else { p_new };
+        let known = known_count(base, prior, v, config);
+        let p = if known > 0.0 { known / denom } else { p_new };
         let e = rarity(p, p_ref, scale);
         total += c;
         weighted += c * e;
@@ -141,6 +185,10 @@ pub(super) fn categorical<'a>(
         0.0
     };
     let top_unusual = top.is_some_and(|(_, c, _, t)| t / c >= 0.5);
+    let top_history = top
+        .and_then(|(v, ..)| prior.and_then(|m| m.get(v)))
+        .copied()
+        .unwrap_or(0);
     CategoricalResult {
         score,
         top: top.map(|(v, c, b, _)| (v, c, b)),
@@ -150,6 +198,7 @@ pub(super) fn categorical<'a>(
         baseline_top,
         baseline_distinct: distinct,
         peers: None,
+        top_history,
     }
 }
 

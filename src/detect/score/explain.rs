@@ -116,6 +116,10 @@ fn describe(detail: &Detail<'_>) -> (String, String) {
                     r.window_total,
                     pct(share(b, r.baseline_total))
                 ),
+                Some((v, c, _)) if r.top_history > 0 => format!(
+                    "{v} ({c:.0} of {:.0} events, not in baseline; {} in long history)",
+                    r.window_total, r.top_history
+                ),
                 Some((v, c, _)) => {
                     format!("{v} ({c:.0} of {:.0} events, never seen)", r.window_total)
                 }

@@ -8,6 +8,7 @@
 //! divided by `novelty_scale_decades`, clamped to [0, 1]. Evidence accumulates: four
 //! events from a never-seen network weigh far more than one.
 
+use super::divergence::{history_prior, known_count};
 use super::ScoringConfig;
 use crate::detect::profile::{Categorical, Profile};
 
@@ -34,10 +35,12 @@ pub(super) fn novelty(
         n_b += c as f64;
         f1 += f64::from(u8::from(c == 1));
     }
+    // A value the long history knows is not new, however long ago it was.
+    let prior = history_prior(baseline, feature);
     let (mut n, mut k) = (0u64, 0u64);
     for (v, &c) in current.values.get(&feature).into_iter().flatten() {
         n += c;
-        if base.and_then(|m| m.get(v)).is_none_or(|&b| b == 0) {
+        if known_count(base, prior, v, config) <= 0.0 {
             k += c;
         }
     }
@@ -145,5 +148,27 @@ mod tests {
         let base = profile(f, &refs);
         let s = novelty(&profile(f, &[("203.0.113.0/24", 2)]), &base, f, &config);
         assert!(s < 0.2, "{s}");
+    }
+
+    #[test]
+    fn an_action_from_the_long_history_is_neither_new_nor_as_rare() {
+        let config = ScoringConfig::default();
+        let f = Categorical::Action;
+        let mut base = profile(
+            f,
+            &[("storage.objects.get", 300), ("storage.objects.list", 60)],
+        );
+        let window = profile(f, &[("SetIamPolicy", 1), ("storage.objects.get", 1)]);
+        let new = novelty(&window, &base, f, &config);
+        let rare_new = super::super::divergence::categorical(&window, &base, f, &config).score;
+        base.add_history("SetIamPolicy", 3);
+        assert!(new > 0.0);
+        assert_eq!(novelty(&window, &base, f, &config), 0.0);
+        let habit = super::super::divergence::categorical(&window, &base, f, &config);
+        assert!(habit.score < rare_new, "{} {rare_new}", habit.score);
+        assert_eq!(habit.top_history, 3);
+        // Only the action feature borrows from the history (it keeps only actions).
+        let service = Categorical::Service;
+        assert!(super::super::divergence::history_prior(&base, service).is_none());
     }
 }

@@ -53,7 +53,7 @@ pub(super) fn privileged_action<'a>(
     let alpha = config.novelty_prior.max(1e-9) + f1;
     let denom = n + alpha;
     let (mut score, mut total, mut top, mut others) = (0.0f64, 0.0f64, None, 0u64);
-    let mut peers = None;
+    let (mut peers, mut top_history) = (None, 0);
     for (v, &c) in current
         .values
         .get(&Categorical::Action)
@@ -89,6 +89,7 @@ pub(super) fn privileged_action<'a>(
         if r > score {
             score = r;
             top = Some((v.as_str(), c as f64, b));
+            top_history = history.get(v).copied().unwrap_or(0);
             peers = baseline
                 .peers
                 .as_ref()
@@ -105,6 +106,7 @@ pub(super) fn privileged_action<'a>(
         baseline_top,
         baseline_distinct: distinct,
         peers,
+        top_history,
     }
 }
 
