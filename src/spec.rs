@@ -264,6 +264,11 @@ pub struct ScoreSpec {
     /// scores half (see `ScoringConfig::peer_prior`).
     #[serde(default = "default_peer_prior")]
     pub peer_prior: f64,
+    /// Also score each window with an isolation forest refitted hourly
+    /// ([`crate::operators::ForestScores`]); the window's score becomes the larger of the two
+    /// and score lines carry `forest`. Off until measured to help (docs/scoring.md).
+    #[serde(default)]
+    pub forest: bool,
 }
 
 fn default_peer_prior() -> f64 {
@@ -283,6 +288,7 @@ impl Default for ScoreSpec {
             threshold: default_threshold(),
             min_confidence: default_min_confidence(),
             peer_prior: default_peer_prior(),
+            forest: false,
         }
     }
 }

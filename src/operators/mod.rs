@@ -8,6 +8,7 @@
 pub mod collect_ordered;
 pub mod commit_offsets;
 pub mod entity_edges;
+pub mod forest_scores;
 pub mod hourly_crosstab;
 pub mod monitor_windows;
 pub mod peer_groups;
@@ -19,6 +20,7 @@ pub mod window_features;
 pub use collect_ordered::CollectOrdered;
 pub use commit_offsets::CommitOffsets;
 pub use entity_edges::EntityEdges;
+pub use forest_scores::ForestScores;
 pub use hourly_crosstab::HourlyCrosstab;
 pub use monitor_windows::MonitorWindows;
 pub use peer_groups::PeerGroups;

@@ -6,8 +6,9 @@ use crate::detect::lifecycle::RuleAlertLifecycle;
 use crate::detect::monitor::Monitors;
 use crate::detect::score::ScoringConfig;
 use crate::event::time::format_rfc3339_secs;
-use crate::operators::MonitorWindows;
+use crate::operators::forest_scores::ForestScoring;
 use crate::operators::{CollectOrdered, CommitOffsets, ScoreWindows, ScoredWindow};
+use crate::operators::{ForestScores, MonitorWindows};
 use crate::sigma::dataflow::{monitor_hits, rule_decoder};
 use crate::sigma::reload::{RuleWatcher, RULE_POLL};
 use crate::sigma::versions::versioned_matches;
@@ -19,7 +20,7 @@ use crate::source::Unit;
 use crate::spec::Spec;
 use crate::Result;
 use differential_dataflow::hashable::Hashable;
-use differential_dataflow::AsCollection;
+use differential_dataflow::{AsCollection, VecCollection};
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
@@ -78,6 +79,9 @@ pub struct ScoreRecord {
     pub window_events: u64,
     /// Events in the baseline.
     pub baseline_events: u64,
+    /// The isolation forest's score in [0, 1], when `[score] forest` is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forest: Option<f64>,
 }
 
 /// What a run produced.
@@ -104,6 +108,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     let start = Instant::now();
     let windows = options.spec.time.windows()?;
     let cooldown = options.spec.alerts.cooldown_secs()?;
+    let spec_forest = options.spec.score.forest;
     let scoring = ScoringConfig {
         window_secs: windows.window,
         baseline_secs: windows.baseline,
@@ -208,6 +213,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                 _ => None,
             };
             let baseline = windows.baseline;
+            let forest = spec_forest;
             worker.dataflow::<u64, _, _>(move |scope| {
                 let mut episodes =
                     AlertEpisodes::new(window, threshold, min_confidence).with_cooldown(cooldown);
@@ -256,13 +262,17 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                     }
                     (events, Some(alerts), fence)
                 };
-                let mut scored = events
-                    .score_windows(scoring)
+                let windows = events.score_windows(scoring);
+                let windows = match forest {
+                    true => combine_forest(windows),
+                    false => windows.map(|(principal, scored)| (principal, scored, None)),
+                };
+                let mut scored = windows
                     .inner
                     .filter(|(_, _, diff)| *diff > 0)
-                    .map(move |((principal, scored), end, diff)| {
+                    .map(move |((principal, scored, forest), end, diff)| {
                         let line = if render {
-                            score_line(&principal, end, window, &scored)
+                            score_line(&principal, end, window, &scored, forest)
                         } else {
                             String::new()
                         };
@@ -393,8 +403,26 @@ fn sink_gather(alerts: Option<&SharedOutput>, scores: Option<&SharedOutput>) -> 
     }
 }
 
+/// The scored windows with their forest scores, each window's score the larger of the two.
+fn combine_forest<'s>(
+    windows: VecCollection<'s, u64, (String, ScoredWindow), isize>,
+) -> VecCollection<'s, u64, (String, ScoredWindow, Option<u32>), isize> {
+    windows
+        .forest_scores(ForestScoring::default())
+        .map(|(principal, mut scored, forest)| {
+            scored.score_ppm = scored.score_ppm.max(forest);
+            (principal, scored, Some(forest))
+        })
+}
+
 /// One scored window as a line of the scores sink (JSON and a newline).
-fn score_line(principal: &str, end: u64, window: u64, scored: &ScoredWindow) -> String {
+fn score_line(
+    principal: &str,
+    end: u64,
+    window: u64,
+    scored: &ScoredWindow,
+    forest: Option<u32>,
+) -> String {
     let record = ScoreRecord {
         principal: principal.to_string(),
         window_start: format_rfc3339_secs(end.saturating_sub(window) as i64),
@@ -404,6 +432,7 @@ fn score_line(principal: &str, end: u64, window: u64, scored: &ScoredWindow) -> 
         confidence: scored.confidence_ppm as f64 / 1e6,
         window_events: scored.window_events,
         baseline_events: scored.baseline_events,
+        forest: forest.map(|ppm| ppm as f64 / 1e6),
     };
     let mut line = serde_json::to_string(&record).expect("a score record serializes");
     line.push('\n');
