@@ -5,10 +5,8 @@ use crate::detect::alert::{Alert, AlertEpisodes};
 use crate::detect::lifecycle::RuleAlertLifecycle;
 use crate::detect::monitor::Monitors;
 use crate::detect::score::ScoringConfig;
-use crate::event::time::format_rfc3339_secs;
-use crate::operators::forest_scores::ForestScoring;
-use crate::operators::{CollectOrdered, CommitOffsets, ScoreWindows, ScoredWindow};
-use crate::operators::{ForestScores, MonitorWindows};
+use crate::operators::MonitorWindows;
+use crate::operators::{CollectOrdered, CommitOffsets, ScoreWindows};
 use crate::sigma::dataflow::{monitor_hits, rule_decoder};
 use crate::sigma::reload::{RuleWatcher, RULE_POLL};
 use crate::sigma::versions::versioned_matches;
@@ -20,22 +18,20 @@ use crate::source::Unit;
 use crate::spec::Spec;
 use crate::Result;
 use differential_dataflow::hashable::Hashable;
-use differential_dataflow::{AsCollection, VecCollection};
-use serde::Serialize;
+use differential_dataflow::AsCollection;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use timely::dataflow::operators::vec::{Filter, Map};
 use timely::dataflow::operators::Concat;
 
-/// How alerts are shown on a terminal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AlertStyle {
-    /// One JSON object per line.
-    Json,
-    /// A readable table row per alert.
-    Table,
-}
+mod output;
+
+use output::{
+    combine_forest, score_line, sink_gather, sum_report_counts, write_alerts, write_rule_alerts,
+    ScoreSinkRecord,
+};
+pub use output::{table_row, AlertStyle, ScoreRecord};
 
 /// Everything a run needs: the spec (what), the input plan and sinks (where), and the
 /// execution (how).
@@ -58,30 +54,6 @@ pub struct RunOptions {
     pub collect: bool,
     /// Workers.
     pub execution: Execution,
-}
-
-/// One scored window as written to the scores sink.
-#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
-pub struct ScoreRecord {
-    /// Who.
-    pub principal: String,
-    /// Window start, RFC 3339.
-    pub window_start: String,
-    /// Window end (exclusive), RFC 3339.
-    pub window_end: String,
-    /// Window end in epoch seconds (for tools).
-    pub window_end_secs: u64,
-    /// Anomaly score in [0, 1].
-    pub score: f64,
-    /// Confidence in [0, 1].
-    pub confidence: f64,
-    /// Events in the window.
-    pub window_events: u64,
-    /// Events in the baseline.
-    pub baseline_events: u64,
-    /// The isolation forest's score in [0, 1], when `[score] forest` is on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub forest: Option<f64>,
 }
 
 /// What a run produced.
@@ -360,135 +332,4 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     report.committed_offsets =
         std::mem::take(&mut *committed.lock().unwrap_or_else(|p| p.into_inner()));
     Ok(report)
-}
-
-/// With per-process outputs each process's sink counted its own share of scored windows and
-/// alerts: the leader's report gets the cluster's sums. A collective step, like
-/// [`finish_and_total`].
-fn sum_report_counts(
-    worker: &mut timely::worker::Worker,
-    threads: usize,
-    collected: &Mutex<RunReport>,
-) {
-    let mine = if worker.index() % threads == 0 {
-        let report = collected.lock().unwrap_or_else(|p| p.into_inner());
-        [report.windows_scored, report.alerts_emitted]
-    } else {
-        [0; 2]
-    };
-    let all = crate::cluster::gather_at_leader(worker, mine);
-    if worker.index() == 0 {
-        let mut report = collected.lock().unwrap_or_else(|p| p.into_inner());
-        report.windows_scored = all.iter().map(|c| c[0]).sum();
-        report.alerts_emitted = all.iter().map(|c| c[1]).sum();
-    }
-}
-
-/// What the ordered score sink receives: a principal's scored window (if it can fire), its
-/// score line, or a rule alert.
-type ScoreSinkRecord = (String, Option<ScoredWindow>, String, Option<RuleAlert>);
-
-/// Where the alert and score sink gathers: both outputs must agree, since one sink writes
-/// both in one order.
-fn sink_gather(alerts: Option<&SharedOutput>, scores: Option<&SharedOutput>) -> Result<Gather> {
-    match (
-        alerts.map(SharedOutput::gather),
-        scores.map(SharedOutput::gather),
-    ) {
-        (Some(a), Some(s)) if a != s => Err(crate::Error::invalid(
-            "--alerts/--scores",
-            "either both paths contain {process} (one file per process) or neither does",
-        )),
-        (a, s) => Ok(a.or(s).unwrap_or_default()),
-    }
-}
-
-/// The scored windows with their forest scores, each window's score the larger of the two.
-fn combine_forest<'s>(
-    windows: VecCollection<'s, u64, (String, ScoredWindow), isize>,
-) -> VecCollection<'s, u64, (String, ScoredWindow, Option<u32>), isize> {
-    windows
-        .forest_scores(ForestScoring::default())
-        .map(|(principal, mut scored, forest)| {
-            scored.score_ppm = scored.score_ppm.max(forest);
-            (principal, scored, Some(forest))
-        })
-}
-
-/// One scored window as a line of the scores sink (JSON and a newline).
-fn score_line(
-    principal: &str,
-    end: u64,
-    window: u64,
-    scored: &ScoredWindow,
-    forest: Option<u32>,
-) -> String {
-    let record = ScoreRecord {
-        principal: principal.to_string(),
-        window_start: format_rfc3339_secs(end.saturating_sub(window) as i64),
-        window_end: format_rfc3339_secs(end as i64),
-        window_end_secs: end,
-        score: scored.score_ppm as f64 / 1e6,
-        confidence: scored.confidence_ppm as f64 / 1e6,
-        window_events: scored.window_events,
-        baseline_events: scored.baseline_events,
-        forest: forest.map(|ppm| ppm as f64 / 1e6),
-    };
-    let mut line = serde_json::to_string(&record).expect("a score record serializes");
-    line.push('\n');
-    line
-}
-
-fn write_rule_alerts(out: &SharedOutput, alerts: &[RuleAlert], style: AlertStyle) {
-    if alerts.is_empty() {
-        return;
-    }
-    out.write_with(|w| {
-        for alert in alerts {
-            match style {
-                AlertStyle::Json => {
-                    serde_json::to_writer(&mut *w, alert)?;
-                    writeln!(w)?;
-                }
-                AlertStyle::Table => writeln!(w, "{}", alert.table_row())?,
-            }
-        }
-        w.flush()
-    });
-}
-
-fn write_alerts(out: &SharedOutput, alerts: &[Alert], style: AlertStyle) {
-    out.write_with(|w| {
-        for alert in alerts {
-            match style {
-                AlertStyle::Json => {
-                    serde_json::to_writer(&mut *w, alert)?;
-                    writeln!(w)?;
-                }
-                AlertStyle::Table => writeln!(w, "{}", table_row(alert))?,
-            }
-        }
-        w.flush()
-    });
-}
-
-/// One alert as a readable line: time, severity, score, principal, top drivers.
-pub fn table_row(alert: &Alert) -> String {
-    let drivers: Vec<String> = alert
-        .explanation
-        .iter()
-        .take(3)
-        .map(|e| format!("{}: {} (expected {})", e.feature, e.observed, e.expected))
-        .collect();
-    let revised = if alert.revision > 0 { " (revised)" } else { "" };
-    format!(
-        "{}  {:<8} score {:.2} conf {:.2}  {:<40}  {}{}",
-        alert.time,
-        alert.severity,
-        alert.score,
-        alert.confidence,
-        alert.principal,
-        drivers.join("; "),
-        revised
-    )
 }
