@@ -264,11 +264,6 @@ pub struct ScoreSpec {
     /// scores half (see `ScoringConfig::peer_prior`).
     #[serde(default = "default_peer_prior")]
     pub peer_prior: f64,
-    /// Also score each window with an isolation forest refitted hourly
-    /// ([`crate::operators::ForestScores`]); the window's score becomes the larger of the two
-    /// and score lines carry `forest`. Off until measured to help (docs/scoring.md).
-    #[serde(default)]
-    pub forest: bool,
 }
 
 fn default_peer_prior() -> f64 {
@@ -288,7 +283,6 @@ impl Default for ScoreSpec {
             threshold: default_threshold(),
             min_confidence: default_min_confidence(),
             peer_prior: default_peer_prior(),
-            forest: false,
         }
     }
 }

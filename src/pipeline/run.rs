@@ -28,8 +28,7 @@ use timely::dataflow::operators::Concat;
 mod output;
 
 use output::{
-    combine_forest, score_line, sink_gather, sum_report_counts, write_alerts, write_rule_alerts,
-    ScoreSinkRecord,
+    score_line, sink_gather, sum_report_counts, write_alerts, write_rule_alerts, ScoreSinkRecord,
 };
 pub use output::{table_row, AlertStyle, ScoreRecord};
 
@@ -80,7 +79,6 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     let start = Instant::now();
     let windows = options.spec.time.windows()?;
     let cooldown = options.spec.alerts.cooldown_secs()?;
-    let spec_forest = options.spec.score.forest;
     let scoring = ScoringConfig {
         window_secs: windows.window,
         baseline_secs: windows.baseline,
@@ -185,7 +183,6 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                 _ => None,
             };
             let baseline = windows.baseline;
-            let forest = spec_forest;
             worker.dataflow::<u64, _, _>(move |scope| {
                 let mut episodes =
                     AlertEpisodes::new(window, threshold, min_confidence).with_cooldown(cooldown);
@@ -235,16 +232,12 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                     (events, Some(alerts), fence)
                 };
                 let windows = events.score_windows(scoring);
-                let windows = match forest {
-                    true => combine_forest(windows),
-                    false => windows.map(|(principal, scored)| (principal, scored, None)),
-                };
                 let mut scored = windows
                     .inner
                     .filter(|(_, _, diff)| *diff > 0)
-                    .map(move |((principal, scored, forest), end, diff)| {
+                    .map(move |((principal, scored), end, diff)| {
                         let line = if render {
-                            score_line(&principal, end, window, &scored, forest)
+                            score_line(&principal, end, window, &scored)
                         } else {
                             String::new()
                         };

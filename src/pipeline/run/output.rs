@@ -4,12 +4,10 @@
 use super::RunReport;
 use crate::detect::alert::Alert;
 use crate::event::time::format_rfc3339_secs;
-use crate::operators::forest_scores::ForestScoring;
-use crate::operators::{ForestScores, ScoredWindow};
+use crate::operators::ScoredWindow;
 use crate::sigma::RuleAlert;
 use crate::sink::{Gather, SharedOutput};
 use crate::Result;
-use differential_dataflow::VecCollection;
 use serde::Serialize;
 use std::sync::Mutex;
 
@@ -41,9 +39,6 @@ pub struct ScoreRecord {
     pub window_events: u64,
     /// Events in the baseline.
     pub baseline_events: u64,
-    /// The isolation forest's score in [0, 1], when `[score] forest` is on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub forest: Option<f64>,
 }
 
 /// With per-process outputs each process's sink counted its own share of scored windows and
@@ -90,26 +85,8 @@ pub(super) fn sink_gather(
     }
 }
 
-/// The scored windows with their forest scores, each window's score the larger of the two.
-pub(super) fn combine_forest<'s>(
-    windows: VecCollection<'s, u64, (String, ScoredWindow), isize>,
-) -> VecCollection<'s, u64, (String, ScoredWindow, Option<u32>), isize> {
-    windows
-        .forest_scores(ForestScoring::default())
-        .map(|(principal, mut scored, forest)| {
-            scored.score_ppm = scored.score_ppm.max(forest);
-            (principal, scored, Some(forest))
-        })
-}
-
 /// One scored window as a line of the scores sink (JSON and a newline).
-pub(super) fn score_line(
-    principal: &str,
-    end: u64,
-    window: u64,
-    scored: &ScoredWindow,
-    forest: Option<u32>,
-) -> String {
+pub(super) fn score_line(principal: &str, end: u64, window: u64, scored: &ScoredWindow) -> String {
     let record = ScoreRecord {
         principal: principal.to_string(),
         window_start: format_rfc3339_secs(end.saturating_sub(window) as i64),
@@ -119,7 +96,6 @@ pub(super) fn score_line(
         confidence: scored.confidence_ppm as f64 / 1e6,
         window_events: scored.window_events,
         baseline_events: scored.baseline_events,
-        forest: forest.map(|ppm| ppm as f64 / 1e6),
     };
     let mut line = serde_json::to_string(&record).expect("a score record serializes");
     line.push('\n');
