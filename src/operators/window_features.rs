@@ -40,8 +40,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::hash::Hasher;
 use timely::dataflow::channels::pact::Pipeline;
+use timely::dataflow::operators::generic::builder_rc::OperatorBuilder;
 use timely::dataflow::operators::generic::Operator;
-use timely::dataflow::operators::vec::{Broadcast, Map, Partition};
+use timely::dataflow::operators::vec::Broadcast;
 use timely::dataflow::operators::Capability;
 use timely::dataflow::StreamVec;
 
@@ -68,12 +69,6 @@ type Facts = (u64, u64, u64, bool);
 
 /// `(principal hash, window start)`.
 type Key = (u64, u64);
-
-/// What the fact extraction emits: a fact update, or a principal's name.
-enum Extracted {
-    Fact((Key, Facts), u64, isize),
-    Name(u64, String),
-}
 
 /// The 64-bit hash of a string: SipHash-1-3 with constant keys (see the module docs).
 fn hash_str(text: &str) -> u64 {
@@ -190,48 +185,9 @@ impl<'s> WindowFeatures<'s> for VecCollection<'s, u64, FeatureEvent, isize> {
         self,
         window_secs: u64,
     ) -> VecCollection<'s, u64, ((String, u64), FeatureRow), isize> {
-        // Per principal hash: its name and the earliest time this worker sent it at.
-        let mut sent: HashMap<u64, (String, u64)> = HashMap::new();
-        let mut parts = self
-            .inner
-            .flat_map(move |(event, time, diff)| {
-                let secs = event.time_ns.div_euclid(1_000_000_000).max(0) as u64;
-                let principal = hash_str(&event.principal);
-                let facts = (event.action, event.source_ip, event.service, event.failed);
-                let fact = Extracted::Fact(
-                    ((principal, secs / window_secs * window_secs), facts),
-                    time,
-                    diff,
-                );
-                let name = match sent.get_mut(&principal) {
-                    Some((name, at)) => {
-                        assert_collision_free(principal, name, &event.principal);
-                        (time < *at).then(|| {
-                            *at = time;
-                            Extracted::Name(principal, event.principal)
-                        })
-                    }
-                    None => {
-                        sent.insert(principal, (event.principal.clone(), time));
-                        Some(Extracted::Name(principal, event.principal))
-                    }
-                };
-                std::iter::once(fact).chain(name)
-            })
-            .partition(2, |item| match item {
-                Extracted::Fact(update, time, diff) => (0, Ok((update, time, diff))),
-                Extracted::Name(hash, name) => (1, Err((hash, name))),
-            });
-        let names: StreamVec<'s, u64, (u64, String)> = parts
-            .pop()
-            .expect("two parts")
-            .flat_map(|item| item.err())
-            .broadcast();
-        let facts: VecCollection<'s, u64, (Key, Facts), isize> = parts
-            .pop()
-            .expect("two parts")
-            .flat_map(|item| item.ok())
-            .as_collection();
+        let (facts, names) = extract_facts(self.inner, window_secs);
+        let facts = facts.as_collection();
+        let names = names.broadcast();
 
         let mut scratch: Vec<u64> = Vec::new();
         let rows = facts.reduce_named("WindowFeatures", move |_key, facts, output| {
@@ -255,6 +211,63 @@ impl<'s> WindowFeatures<'s> for VecCollection<'s, u64, FeatureEvent, isize> {
         });
         resolve_names(rows.inner, names).as_collection()
     }
+}
+
+type EventUpdate = (FeatureEvent, u64, isize);
+type FactUpdate = ((Key, Facts), u64, isize);
+
+/// Turns events into fact updates (first output) and, the first time this worker sees a
+/// principal (or sees it at an earlier time), its `(hash, name)` (second output). One pass
+/// with two outputs: a `flat_map` into an enum, a `partition` and two more `flat_map`s
+/// moved every update three more times.
+fn extract_facts<'s>(
+    events: StreamVec<'s, u64, EventUpdate>,
+    window_secs: u64,
+) -> (
+    StreamVec<'s, u64, FactUpdate>,
+    StreamVec<'s, u64, (u64, String)>,
+) {
+    let mut builder = OperatorBuilder::new("ExtractFacts".to_owned(), events.scope());
+    let mut input = builder.new_input(events, Pipeline);
+    let (mut facts_output, facts) = builder.new_output::<Vec<FactUpdate>>();
+    let (mut names_output, names) = builder.new_output::<Vec<(u64, String)>>();
+    builder.build(move |_capabilities| {
+        // Per principal hash: its name and the earliest time this worker sent it at.
+        let mut sent: HashMap<u64, (String, u64)> = HashMap::new();
+        move |_frontiers| {
+            let mut facts_session = facts_output.activate();
+            let mut names_session = names_output.activate();
+            input.for_each_stamp(|cap, data| {
+                for batch in data {
+                    let mut facts: Vec<FactUpdate> = Vec::with_capacity(batch.len());
+                    let mut names: Vec<(u64, String)> = Vec::new();
+                    for (event, time, diff) in batch.drain(..) {
+                        let secs = event.time_ns.div_euclid(1_000_000_000).max(0) as u64;
+                        let principal = hash_str(&event.principal);
+                        let key = (principal, secs / window_secs * window_secs);
+                        let facts_of = (event.action, event.source_ip, event.service, event.failed);
+                        facts.push(((key, facts_of), time, diff));
+                        match sent.get_mut(&principal) {
+                            Some((name, at)) => {
+                                assert_collision_free(principal, name, &event.principal);
+                                if time < *at {
+                                    *at = time;
+                                    names.push((principal, event.principal));
+                                }
+                            }
+                            None => {
+                                sent.insert(principal, (event.principal.clone(), time));
+                                names.push((principal, event.principal));
+                            }
+                        }
+                    }
+                    facts_session.give(&cap, &mut facts);
+                    names_session.give(&cap, &mut names);
+                }
+            });
+        }
+    });
+    (facts, names)
 }
 
 /// Panics when two distinct principals share a hash (see the module docs).
