@@ -147,7 +147,10 @@ impl<'s> ForestScores<'s> for VecCollection<'s, u64, (String, ScoredWindow), isi
         let unmodelled = windows
             .antijoin(models.map(|(hour, _)| hour))
             .map(|(_, (principal, window))| (principal, window, 0));
-        scored.concat(unmodelled)
+        // Consolidated: the join and the antijoin can answer one time in several batches
+        // (a window first unmodelled, then modelled once the hour's model arrives), and a
+        // reader that keeps only insertions must see each window once.
+        scored.concat(unmodelled).consolidate()
     }
 }
 
