@@ -12,7 +12,8 @@ pub mod query;
 pub mod run;
 
 use crate::event::AuditEvent;
-use crate::parse::DeadLetter;
+use crate::event::Position;
+use crate::parse::{Format, ParseError};
 use crate::sink::SharedOutput;
 use crate::source::file::{FileUnitPlan, LineChunk};
 use crate::source::ingest::{ingest_with, EventTime, IngestConfig, IngestCounters, Ingested};
@@ -183,12 +184,7 @@ pub fn ingest_events_with<'s, E, D>(
 ) -> VecCollection<'s, u64, E, isize>
 where
     E: EventTime + timely::ExchangeData + Ord + Clone + std::hash::Hash,
-    D: FnMut(
-            crate::parse::Format,
-            &[u8],
-            &crate::event::Position,
-        ) -> Result<E, crate::parse::ParseError>
-        + 'static,
+    D: FnMut(Format, &[u8], &Position) -> Result<E, ParseError> + 'static,
 {
     ingest_events_fenced(scope, units, config, counters, dead_letters, late, decode).0
 }
@@ -208,66 +204,7 @@ pub fn ingest_events_fenced<'s, E, D>(
 ) -> (VecCollection<'s, u64, E, isize>, StreamVec<'s, u64, ()>)
 where
     E: EventTime + timely::ExchangeData + Ord + Clone + std::hash::Hash,
-    D: FnMut(
-            crate::parse::Format,
-            &[u8],
-            &crate::event::Position,
-        ) -> Result<E, crate::parse::ParseError>
-        + 'static,
-{
-    let (events, dead, late_events) = ingest_parts(scope, units, config, counters, decode);
-    let dead_written = write_then(dead, "DeadLetterSink", dead_letters);
-    let late_written = write_then(late_events, "LateSink", late);
-    (events, dead_written.concat(late_written))
-}
-
-/// Writes a collection's items as JSON lines in time order (when there is an output),
-/// returning the stream that says which times are written.
-fn write_then<'s, T>(
-    items: VecCollection<'s, u64, T, isize>,
-    name: &str,
-    out: Option<SharedOutput>,
-) -> StreamVec<'s, u64, ()>
-where
-    T: timely::ExchangeData + Ord + Clone + serde::Serialize + std::hash::Hash,
-{
-    use crate::operators::CollectOrdered;
-    use differential_dataflow::hashable::Hashable;
-    match out {
-        Some(out) => {
-            // Per-process outputs split their records by content.
-            let gather = out.gather();
-            let route = move |item: &T| gather.worker(item.hashed());
-            items.collect_ordered_at_then(name, route, move |_time, items| {
-                write_json_lines(&out, items);
-            })
-        }
-        None => items.inner.flat_map(|_| None),
-    }
-}
-
-/// The ingest stream split into on-time events, dead letters and late events.
-type IngestParts<'s, E> = (
-    VecCollection<'s, u64, E, isize>,
-    VecCollection<'s, u64, DeadLetter, isize>,
-    VecCollection<'s, u64, E, isize>,
-);
-
-fn ingest_parts<'s, E, D>(
-    scope: Scope<'s, u64>,
-    units: Vec<Box<dyn Unit>>,
-    config: IngestConfig,
-    counters: Arc<IngestCounters>,
-    decode: D,
-) -> IngestParts<'s, E>
-where
-    E: EventTime + timely::ExchangeData + Ord + Clone + std::hash::Hash,
-    D: FnMut(
-            crate::parse::Format,
-            &[u8],
-            &crate::event::Position,
-        ) -> Result<E, crate::parse::ParseError>
-        + 'static,
+    D: FnMut(Format, &[u8], &Position) -> Result<E, ParseError> + 'static,
 {
     let mut parts =
         ingest_with(scope, units, config, counters, decode).partition(3, |(item, time)| {
@@ -299,7 +236,34 @@ where
             _ => None,
         })
         .as_collection();
-    (events, dead, late_events)
+    let dead_written = write_then(dead, "DeadLetterSink", dead_letters);
+    let late_written = write_then(late_events, "LateSink", late);
+    (events, dead_written.concat(late_written))
+}
+
+/// Writes a collection's items as JSON lines in time order (when there is an output),
+/// returning the stream that says which times are written.
+fn write_then<'s, T>(
+    items: VecCollection<'s, u64, T, isize>,
+    name: &str,
+    out: Option<SharedOutput>,
+) -> StreamVec<'s, u64, ()>
+where
+    T: timely::ExchangeData + Ord + Clone + serde::Serialize + std::hash::Hash,
+{
+    use crate::operators::CollectOrdered;
+    use differential_dataflow::hashable::Hashable;
+    match out {
+        Some(out) => {
+            // Per-process outputs split their records by content.
+            let gather = out.gather();
+            let route = move |item: &T| gather.worker(item.hashed());
+            items.collect_ordered_at_then(name, route, move |_time, items| {
+                write_json_lines(&out, items);
+            })
+        }
+        None => items.inner.flat_map(|_| None),
+    }
 }
 
 fn write_json_lines<T: serde::Serialize>(out: &SharedOutput, items: Vec<(T, isize)>) {
