@@ -8,10 +8,7 @@ use auditflow::detect::monitor::Monitors;
 use auditflow::generate::GeneratorConfig;
 use auditflow::operators::monitor_windows::{covered_span, firing_count, monitor_alert};
 use auditflow::parse::{parse_record, read_records, Format};
-use auditflow::pipeline::plan::plan_source;
-use auditflow::pipeline::run::{run_pipeline, AlertStyle, RunOptions};
 use auditflow::sigma::RuleAlert;
-use auditflow::sink::Target;
 use auditflow::source::ingest::stamp;
 use auditflow::spec::{SourceKind, Spec};
 use std::collections::{BTreeMap, BTreeSet};
@@ -110,17 +107,7 @@ fn monitors_equal_a_sequential_evaluation_and_catch_the_block_burst() {
     );
     for (processes, workers) in [(1, 1), (1, 2), (1, 4), (2, 2)] {
         let report = common::on_cluster(processes, workers, |execution| {
-            run_pipeline(RunOptions {
-                input: plan_source(&spec.source).unwrap(),
-                spec: spec.clone(),
-                alerts: None,
-                alert_style: AlertStyle::Json,
-                scores: None,
-                dead_letter: Target::Stderr,
-                late: None,
-                collect: true,
-                execution,
-            })
+            common::run_collected(&spec, execution)
         })
         .unwrap();
         let mut got: Vec<RuleAlert> = report

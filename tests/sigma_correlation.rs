@@ -5,11 +5,8 @@ mod common;
 
 use auditflow::generate::GeneratorConfig;
 use auditflow::parse::{parse_record, read_records, Format};
-use auditflow::pipeline::plan::plan_source;
-use auditflow::pipeline::run::{run_pipeline, AlertStyle, RunOptions};
 use auditflow::sigma::correlate::alert;
 use auditflow::sigma::{CorrelationHit, RuleAlert, RuleSet};
-use auditflow::sink::Target;
 use auditflow::source::ingest::stamp;
 use auditflow::spec::{SourceKind, Spec};
 use std::collections::{BTreeMap, BTreeSet};
@@ -154,17 +151,7 @@ fn correlations_equal_a_sequential_evaluation_at_any_worker_count() {
     assert!(counts.contains_key("IAM user created"));
     for (processes, workers) in [(1, 1), (1, 2), (1, 4), (2, 2)] {
         let report = common::on_cluster(processes, workers, |execution| {
-            run_pipeline(RunOptions {
-                input: plan_source(&spec.source).unwrap(),
-                spec: spec.clone(),
-                alerts: None,
-                alert_style: AlertStyle::Json,
-                scores: None,
-                dead_letter: Target::Stderr,
-                late: None,
-                collect: true,
-                execution,
-            })
+            common::run_collected(&spec, execution)
         })
         .unwrap();
         let mut got = report.rule_alerts.clone();

@@ -263,3 +263,22 @@ pub fn run_cluster(
     }
     outputs
 }
+
+/// Runs `spec` with its own source, no file outputs, keeping alerts and scores in memory.
+pub fn run_collected(
+    spec: &auditflow::spec::Spec,
+    execution: auditflow::pipeline::Execution,
+) -> auditflow::Result<auditflow::pipeline::run::RunReport> {
+    use auditflow::pipeline::run::{run_pipeline, AlertStyle, RunOptions};
+    run_pipeline(RunOptions {
+        input: auditflow::pipeline::plan::plan_source(&spec.source)?,
+        spec: spec.clone(),
+        alerts: None,
+        alert_style: AlertStyle::Json,
+        scores: None,
+        dead_letter: auditflow::sink::Target::Stderr,
+        late: None,
+        collect: true,
+        execution,
+    })
+}
