@@ -8,7 +8,6 @@ use crate::sink::{SharedOutput, Target};
 use crate::source::file::{expand_inputs, plan_files};
 use crate::source::ingest::{IngestConfig, IngestCounters};
 use crate::Result;
-use differential_dataflow::hashable::Hashable;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -78,8 +77,7 @@ pub fn run_features(options: FeaturesOptions) -> Result<RunSummary> {
         let rows = rows_w.clone();
         // Per-process outputs: all of a principal's rows in one process's file.
         let gather = rows.gather();
-        let route =
-            move |((principal, _), _): &((String, u64), _)| gather.worker(principal.hashed());
+        let route = move |((principal, _), _): &((String, u64), _)| gather.worker_for(principal);
         let (dead, counters) = (dead_w.clone(), counters_w.clone());
         let counters_total = counters.clone();
         let config = config.clone();

@@ -252,12 +252,11 @@ where
     T: timely::ExchangeData + Ord + Clone + serde::Serialize + std::hash::Hash,
 {
     use crate::operators::CollectOrdered;
-    use differential_dataflow::hashable::Hashable;
     match out {
         Some(out) => {
             // Per-process outputs split their records by content.
             let gather = out.gather();
-            let route = move |item: &T| gather.worker(item.hashed());
+            let route = move |item: &T| gather.worker_for(item);
             items.collect_ordered_at_then(name, route, move |_time, items| {
                 write_json_lines(&out, items);
             })

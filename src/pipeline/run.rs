@@ -17,7 +17,6 @@ use crate::source::kafka::{CommittedOffsets, OffsetBook};
 use crate::source::Unit;
 use crate::spec::Spec;
 use crate::Result;
-use differential_dataflow::hashable::Hashable;
 use differential_dataflow::AsCollection;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
@@ -255,7 +254,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                 // same process, so its alert episodes are whole.
                 let route = move |(principal, _, _, rule): &ScoreSinkRecord| {
                     let principal = rule.as_ref().map_or(principal, |r| &r.principal);
-                    gather.worker(principal.hashed())
+                    gather.worker_for(principal)
                 };
                 let written =
                     scored.collect_ordered_at_then("ScoreSink", route, move |end, changes| {

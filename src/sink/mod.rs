@@ -166,6 +166,18 @@ pub enum Gather {
 }
 
 impl Gather {
+    /// The worker that gathers a record with this key; the key is hashed only when
+    /// records are split per process (the sinks call this once per record).
+    pub fn worker_for<K: differential_dataflow::hashable::Hashable<Output = u64> + ?Sized>(
+        &self,
+        key: &K,
+    ) -> u64 {
+        match self {
+            Gather::Leader => 0,
+            Gather::PerProcess { .. } => self.worker(key.hashed()),
+        }
+    }
+
     /// The global index of the worker that gathers a record whose key hashes to `key_hash`.
     pub fn worker(&self, key_hash: u64) -> u64 {
         match *self {
