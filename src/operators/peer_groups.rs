@@ -15,14 +15,15 @@ use std::sync::Arc;
 /// An event joins the history at the first hour boundary at or after it leaves the
 /// `window_secs` window and leaves it `history_secs` later, exactly as the principal's own
 /// history in [`super::ScoreWindows`], so a principal's peers are judged over the same span
-/// as the principal. One `reduce` per group runs once an hour.
+/// as the principal. One `reduce` per group runs once an hour; members holding the same
+/// view share one allocation of it (a group's summary is not copied per member).
 pub trait PeerGroups<'s> {
     /// `(principal, its view of each group it acted in)`.
     fn peer_privileges(
         self,
         window_secs: u64,
         history_secs: u64,
-    ) -> VecCollection<'s, u64, (Arc<str>, PeerPrivileges), isize>;
+    ) -> VecCollection<'s, u64, (Arc<str>, Arc<PeerPrivileges>), isize>;
 }
 
 impl<'s> PeerGroups<'s> for VecCollection<'s, u64, AuditEvent, isize> {
@@ -30,7 +31,7 @@ impl<'s> PeerGroups<'s> for VecCollection<'s, u64, AuditEvent, isize> {
         self,
         window_secs: u64,
         history_secs: u64,
-    ) -> VecCollection<'s, u64, (Arc<str>, PeerPrivileges), isize> {
+    ) -> VecCollection<'s, u64, (Arc<str>, Arc<PeerPrivileges>), isize> {
         self.flat_map(|event| {
             let group = peer_group(&event.principal, event.principal_type);
             let principal: Arc<str> = event.principal.into();
@@ -45,8 +46,14 @@ impl<'s> PeerGroups<'s> for VecCollection<'s, u64, AuditEvent, isize> {
         .sliding_window_aligned(window_secs, history_secs, REFRESH_SECS)
         .reduce_named("PeerPrivileges", |group, rows, output| {
             let present = rows.iter().filter(|(_, n)| *n > 0).map(|(row, _)| *row);
-            for view in fold_group(group, present) {
-                output.push((view, 1));
+            let mut shared: Option<Arc<PeerPrivileges>> = None;
+            for (member, view) in fold_group(group, present) {
+                let view = match shared {
+                    Some(s) if *s == view => s,
+                    _ => Arc::new(view),
+                };
+                shared = Some(view.clone());
+                output.push(((member, view), 1));
             }
         })
         .map(|(_group, view)| view)

@@ -17,14 +17,13 @@ pub const MAX_EVIDENCE: usize = 10;
 /// What the scoring reduces see per principal.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ScoreInput {
-    /// A fact of the baseline or the long history, counted (folded hourly into `Past`).
+    /// A fact of the baseline or the long history, counted.
     Observed(Fact),
     /// An event of the current window: its observations, and what to cite it by.
     Evidence(Arc<EventFacts>),
-    /// The principal's baseline and long history, folded (refreshed hourly).
-    Past(Arc<Profile>),
-    /// The principal's peer group over the long history (refreshed hourly).
-    Peers(PeerPrivileges),
+    /// The principal's peer group over the long history (refreshed hourly), shared by the
+    /// group's members.
+    Peers(Arc<PeerPrivileges>),
 }
 
 /// One explanation line with its score in millionths (so the record is `Ord`).
@@ -70,10 +69,13 @@ fn ppm(x: f64) -> u32 {
 ///
 /// The baseline and history refresh hourly ([`REFRESH_SECS`]): an event joins them at the
 /// first hour boundary at or after it leaves the window, and leaves `baseline_secs` (resp.
-/// `history_secs`) later. One `reduce` per principal folds them into a [`Profile`] (it runs
-/// once an hour per principal); a second `reduce` per principal folds the window's
-/// observations and scores them against that profile (or an empty one). Both are built
-/// with [`SlidingWindow`] temporal filters; the scorer is [`crate::detect::score::score`].
+/// `history_secs`) later. One `reduce` per principal holds the window's events, the baseline
+/// and history facts and the peer group's view; whenever the window has events it folds
+/// them into two [`Profile`]s and scores the window. Folding on demand instead of keeping
+/// a folded baseline per principal keeps the state to the counted facts (a folded profile
+/// per principal and hour, string-keyed maps, was most of the engine's memory). The
+/// inputs are built with [`SlidingWindow`] temporal filters; the scorer is
+/// [`crate::detect::score::score`].
 ///
 /// Records are keyed by the principal's [`super::score_facts::Interned`] name and carry
 /// hashed, shared values ([`EventFacts`], [`Fact`]): arrangements compare `u64`s and clone
@@ -138,46 +140,42 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
             })
             .sliding_window_aligned(window, history_secs, REFRESH_SECS)
             .consolidate_stream();
-        let past = history.concat(privileged).concat(peers).reduce_named(
-            "ScoreWindows baseline",
-            |_principal, inputs, output| {
-                let mut past = Profile::default();
-                for (input, count) in inputs {
-                    match input {
-                        ScoreInput::Observed(fact) => {
-                            fact.add_to(&mut past, (*count).max(0) as u64)
-                        }
-                        ScoreInput::Peers(view) => {
-                            past.peers = Some(match past.peers.take() {
-                                Some(other) => PeerPrivileges::preferred(&other, view).clone(),
-                                None => view.clone(),
-                            })
-                        }
-                        ScoreInput::Evidence(_) | ScoreInput::Past(_) => {}
-                    }
-                }
-                output.push((ScoreInput::Past(Arc::new(past)), 1));
-            },
-        );
-        let empty = Profile::default();
+        // One reduce per principal folds the baseline, the history and the peer view only
+        // when it scores a window: no folded profile is kept between evaluations.
         current
-            .concat(past)
+            .concat(history)
+            .concat(privileged)
+            .concat(peers)
             .reduce_named("ScoreWindows", move |_principal, inputs, output| {
-                let mut now = Profile::default();
+                let scored = inputs
+                    .iter()
+                    .any(|(input, count)| matches!(input, ScoreInput::Evidence(_)) && *count > 0);
+                if !scored {
+                    // A refresh of an idle principal's baseline or peers: nothing to score.
+                    return;
+                }
+                let (mut now, mut past) = (Profile::default(), Profile::default());
                 let mut evidence = Vec::new();
-                let mut past = &empty;
+                let mut peers: Option<&PeerPrivileges> = None;
                 for (input, count) in inputs {
+                    let count = (*count).max(0) as u64;
                     match input {
                         ScoreInput::Evidence(e) => {
-                            e.add_to(&mut now, (*count).max(0) as u64);
+                            e.add_to(&mut now, count);
                             evidence.push(&**e);
                         }
-                        ScoreInput::Past(p) => past = p,
-                        ScoreInput::Observed(_) | ScoreInput::Peers(_) => {}
+                        ScoreInput::Observed(fact) => fact.add_to(&mut past, count),
+                        ScoreInput::Peers(view) => {
+                            peers = Some(match peers {
+                                Some(other) => PeerPrivileges::preferred(other, view),
+                                None => view,
+                            })
+                        }
                     }
                 }
+                past.peers = peers.cloned();
                 if now.events > 0 {
-                    output.push((scored_window(&now, &evidence, past, &config), 1));
+                    output.push((scored_window(&now, &evidence, &past, &config), 1));
                 }
             })
             .map(|(principal, scored)| (principal.text.to_string(), scored))
