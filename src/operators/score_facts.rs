@@ -153,22 +153,66 @@ impl EventFacts {
         self.time_ns.div_euclid(3_600_000_000_000)
     }
 
+    /// What the baseline counts of this event.
+    pub fn baseline_entry(&self) -> BaselineEntry {
+        BaselineEntry {
+            hour: self.hour(),
+            action: self.action.clone(),
+            service: self.service.clone(),
+            network: self.network.clone(),
+            user_agent: self.user_agent.clone(),
+            outcome: self.outcome,
+        }
+    }
+
     /// The event's baseline facts: one per categorical feature, its hour and its outcome
     /// (what [`crate::detect::profile::observations`] gives for the event).
     pub fn baseline(&self) -> [Fact; 6] {
+        self.baseline_entry().facts()
+    }
+
+    /// Adds this event's observations to a profile, `count` times.
+    pub fn add_to(&self, profile: &mut Profile, count: u64) {
+        self.baseline_entry().add_to(profile, count);
+    }
+}
+
+/// The part of an event its principal's baseline counts: its hour and its values, without
+/// its time within the hour or its id. A principal's events that repeat a habit within an
+/// hour are equal entries, so they consolidate into one counted record, while a sparse
+/// principal's event is one record rather than one per [`Fact`].
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct BaselineEntry {
+    /// Whole hours since the Unix epoch (UTC).
+    pub hour: i64,
+    /// Action.
+    pub action: Interned,
+    /// Service.
+    pub service: Interned,
+    /// Source network ([`network_of`]).
+    pub network: Interned,
+    /// User agent.
+    pub user_agent: Interned,
+    /// Outcome.
+    pub outcome: Outcome,
+}
+
+impl BaselineEntry {
+    /// The entry's facts: one per categorical feature, its hour and its outcome.
+    pub fn facts(&self) -> [Fact; 6] {
         [
             Fact::Value(Categorical::Action, self.action.clone()),
             Fact::Value(Categorical::Service, self.service.clone()),
             Fact::Value(Categorical::Network, self.network.clone()),
             Fact::Value(Categorical::UserAgent, self.user_agent.clone()),
-            Fact::Hour(self.hour()),
+            Fact::Hour(self.hour),
             Fact::Outcome(self.outcome),
         ]
     }
 
-    /// Adds this event's observations to a profile, `count` times.
+    /// Adds the entry's facts to a profile, `count` times.
     pub fn add_to(&self, profile: &mut Profile, count: u64) {
-        for fact in self.baseline() {
+        for fact in self.facts() {
             fact.add_to(profile, count);
         }
     }

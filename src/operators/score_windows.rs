@@ -1,6 +1,6 @@
 //! `score_windows`: each principal's current window scored against its own baseline.
 
-use super::score_facts::{EventFacts, Fact, Interned, Interner};
+use super::score_facts::{BaselineEntry, EventFacts, Fact, Interned, Interner};
 use super::{PeerGroups, SlidingWindow};
 use crate::detect::peer::PeerPrivileges;
 use crate::detect::privileged::is_privileged;
@@ -17,7 +17,10 @@ pub const MAX_EVIDENCE: usize = 10;
 /// What the scoring reduces see per principal.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ScoreInput {
-    /// A fact of the baseline or the long history, counted.
+    /// What the baseline counts of an event; a principal's equal entries of one hour
+    /// consolidate into one counted record.
+    Baseline(Arc<BaselineEntry>),
+    /// A fact of the long history, counted.
     Observed(Fact),
     /// An event of the current window: its observations, and what to cite it by.
     Evidence(Arc<EventFacts>),
@@ -111,15 +114,14 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
             .map(|(principal, facts)| (principal, ScoreInput::Evidence(facts)))
             .sliding_window(0, window);
         // The baseline and the long history move only at hour boundaries: an event enters
-        // them at the first boundary at or after it leaves the window. Equal facts of one
+        // them at the first boundary at or after it leaves the window. Equal entries of one
         // principal entering at the same boundary are counted once per batch, before the
         // exchange (most of a principal's hour repeats its habits).
         let history = facts
             .clone()
-            .flat_map(|(principal, facts)| {
-                facts
-                    .baseline()
-                    .map(|fact| (principal.clone(), ScoreInput::Observed(fact)))
+            .map(|(principal, facts)| {
+                let entry = Arc::new(facts.baseline_entry());
+                (principal, ScoreInput::Baseline(entry))
             })
             .sliding_window_aligned(window, baseline, REFRESH_SECS)
             .consolidate_stream();
@@ -164,6 +166,7 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                             e.add_to(&mut now, count);
                             evidence.push(&**e);
                         }
+                        ScoreInput::Baseline(entry) => entry.add_to(&mut past, count),
                         ScoreInput::Observed(fact) => fact.add_to(&mut past, count),
                         ScoreInput::Peers(view) => {
                             peers = Some(match peers {

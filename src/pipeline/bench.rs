@@ -17,6 +17,7 @@
 //! end of a timed run releases through the windows' later retraction times still are, so
 //! the last lateness-plus-slide of a run pulls the figures down a little.
 
+use super::arranged::HeldRecords;
 use super::{execute, finish_and_total, ingest_events_with, Execution, InputPlan, RunSummary};
 use crate::event::AuditEvent;
 use crate::operators::ScoreWindows;
@@ -59,6 +60,11 @@ pub struct BenchReport {
     /// Updates held in the engine's arrangements at their peak: each worker's peak,
     /// summed over workers and processes ([`super::arranged::ArrangedRecords`]).
     pub peak_arranged_records: u64,
+    /// Updates held in traces and batchers together at their peak (each worker's peak,
+    /// summed): batchers hold the temporal filters' future retractions until they are due.
+    pub peak_held_records: u64,
+    /// Per arrangement (by name), what each worker held at its `peak_held_records`, summed.
+    pub held_at_peak: BTreeMap<String, HeldRecords>,
     /// Processes x workers.
     pub processes: usize,
     /// Workers per process.
@@ -91,8 +97,15 @@ pub enum LatencyFrom {
 }
 
 /// What worker 0 gathers from every worker: latencies, outputs, each process's peak RSS,
-/// peak arranged records.
-type Merged = (Histogram<u64>, u64, Vec<u64>, u64);
+/// peak arranged records, peak held records and their breakdown.
+type Merged = (
+    Histogram<u64>,
+    u64,
+    Vec<u64>,
+    u64,
+    u64,
+    BTreeMap<String, HeldRecords>,
+);
 
 /// An event with the instant the source read it (microseconds since the run's epoch).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -215,12 +228,25 @@ pub fn run_bench_from(
                 0
             };
             let records = arranged.peak().max(0) as u64;
-            let gathered =
-                crate::cluster::gather_at_leader(worker, (bytes, *outputs.borrow(), peak, records));
+            let (held, by_name) = (
+                arranged.peak_held().max(0) as u64,
+                arranged.at_peak_by_name(),
+            );
+            let gathered = crate::cluster::gather_at_leader(
+                worker,
+                (bytes, *outputs.borrow(), peak, records, held, by_name),
+            );
             if worker.index() == 0 {
                 let mut all = new_histogram();
                 let (mut outputs, mut peaks, mut arranged) = (0, Vec::new(), 0);
-                for (bytes, n, peak, records) in gathered {
+                let (mut held_all, mut held_by_name) = (0, BTreeMap::<String, HeldRecords>::new());
+                for (bytes, n, peak, records, held, by_name) in gathered {
+                    held_all += held;
+                    for (name, h) in by_name {
+                        let sum = held_by_name.entry(name).or_default();
+                        sum.traced += h.traced;
+                        sum.batched += h.batched;
+                    }
                     let h: Histogram<u64> = Deserializer::new()
                         .deserialize(&mut bytes.as_slice())
                         .map_err(|e| Error::Dataflow(format!("cannot read a histogram: {e:?}")))?;
@@ -232,18 +258,21 @@ pub fn run_bench_from(
                     }
                 }
                 *merged.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some((all, outputs, peaks, arranged));
+                    Some((all, outputs, peaks, arranged, held_all, held_by_name));
             }
             error.map_or(Ok(()), Err)
         })?;
     }
     let elapsed = epoch.elapsed();
     let summary = RunSummary::from_counters(&counters, &totals, elapsed);
-    let (histogram, outputs, peaks, arranged) = merged
+    let (histogram, outputs, peaks, arranged, held, held_at_peak) = merged
         .lock()
         .unwrap_or_else(|p| p.into_inner())
         .take()
-        .unwrap_or_else(|| (new_histogram(), 0, vec![peak_rss_bytes()], 0));
+        .unwrap_or_else(|| {
+            let peaks = vec![peak_rss_bytes()];
+            (new_histogram(), 0, peaks, 0, 0, BTreeMap::new())
+        });
     let seconds = elapsed.as_secs_f64().max(1e-9);
     let ms = |q: f64| histogram.value_at_quantile(q) as f64 / 1000.0;
     Ok(BenchReport {
@@ -261,6 +290,8 @@ pub fn run_bench_from(
         peak_rss_bytes: peaks.first().copied().unwrap_or(0),
         peak_rss_bytes_all: peaks.iter().sum(),
         peak_arranged_records: arranged,
+        peak_held_records: held,
+        held_at_peak,
         processes: report_shape.0,
         workers: report_shape.1,
         summary,

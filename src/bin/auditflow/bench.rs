@@ -184,6 +184,18 @@ fn print_report(r: &BenchReport) {
         r.peak_rss_bytes_all as f64 / (1 << 20) as f64,
         r.peak_arranged_records
     );
+    let mut largest: Vec<_> = r.held_at_peak.iter().collect();
+    largest.sort_by_key(|(name, h)| (std::cmp::Reverse(h.traced + h.batched), *name));
+    let largest: Vec<String> = largest
+        .iter()
+        .take(4)
+        .map(|(name, h)| format!("{name} {}+{}", h.traced, h.batched))
+        .collect();
+    println!(
+        "held at peak: {} records in traces and batchers (largest, traced+batched: {})",
+        r.peak_held_records,
+        largest.join(", ")
+    );
     println!(
         "records: {} processed, {} late, {} dead-lettered",
         s.processed, s.late, s.dead_lettered
