@@ -6,7 +6,7 @@
 //! history) seconds later. A principal idle for longer than the baseline horizon has had
 //! every update retracted, so its keys consolidate away in the arrangements and its
 //! profile is retracted too: it holds no state. What remains is proportional to the events
-//! inside the horizon plus a per-principal part (profile, window, key overhead).
+//! inside the horizon plus a per-principal part (keys, peer view, window).
 //!
 //! The model is `process + principals * per_principal + events_in_baseline * per_event`,
 //! with the coefficients fitted from `auditflow bench` peak-memory runs (see BENCHMARKS.md,
@@ -16,22 +16,22 @@
 use crate::spec::Windows;
 use serde::Serialize;
 
-// Fitted to four `auditflow bench --workers 2` release runs after the interned scoring
-// records (generator, 1 day, default spec; peak RSS 70 MiB at 10k events / 1,000
-// principals, 566 MiB at 100k / 10,000, 627 MiB at 300k / 10,000, 3,071 MiB at 1M /
-// 100,000) on a loaded 2-core machine; BENCHMARKS.md, "Memory per active principal".
-// Within about 30% of those runs: replays run ahead of the dataflow, so peak RSS also
-// holds batches in flight.
+// Fitted to four `auditflow bench --workers 2` release runs on branch perf-memory
+// (generator, 1 day, default spec; peak RSS 69 MiB at 10k events / 1,000 principals,
+// 328 MiB at 100k / 10,000, 1,844 MiB at 1M / 100,000, 290 MiB at 200k / 1,000) on a loaded
+// 2-core machine; BENCHMARKS.md, "Memory per active principal". Within 30% of those runs:
+// replays run ahead of the dataflow, so peak RSS also holds the input read ahead (part of
+// the per-event cost).
 
 /// Resident memory of the engine apart from the modelled state (binary, runtime,
 /// batches in flight), bytes.
 pub const BASE_BYTES: u64 = 64 << 20;
-/// State per active principal apart from its events (profiles, per-slide window results
-/// and their arrangement history), bytes.
-pub const BYTES_PER_PRINCIPAL: u64 = 32 << 10;
-/// State per event inside the baseline horizon (its facts in the window and baseline
-/// arrangements), bytes.
-pub const BYTES_PER_BASELINE_EVENT: u64 = 320;
+/// State per active principal apart from its events (its keys in the scoring and
+/// peer-group arrangements, its peer view and the view's hourly revisions), bytes.
+pub const BYTES_PER_PRINCIPAL: u64 = 8 << 10;
+/// State per event inside the baseline horizon (its baseline entry and history records
+/// with their future retractions, and the replay's read-ahead), bytes.
+pub const BYTES_PER_BASELINE_EVENT: u64 = 1 << 10;
 
 /// The event rate of the benchmark workload: 1M events, 5,000 principals, 24 hours.
 pub const WORKLOAD_EVENTS_PER_PRINCIPAL_HOUR: f64 = 1_000_000.0 / 5_000.0 / 24.0;
@@ -110,5 +110,25 @@ mod tests {
         let capped = MemoryEstimate::new(&windows(86_400), 1_000, 10.0, Some(5_000));
         assert_eq!(capped.baseline_events, 5_000);
         assert!(capped.bytes < day.bytes);
+    }
+
+    #[test]
+    fn reproduces_the_recorded_runs_within_thirty_percent() {
+        // (events, principals, peak RSS in MiB) from BENCHMARKS.md, one day of events.
+        let runs = [
+            (10_000u64, 1_000u64, 69.0),
+            (100_000, 10_000, 328.0),
+            (1_000_000, 100_000, 1_844.0),
+            (200_000, 1_000, 290.0),
+        ];
+        for (events, principals, mib) in runs {
+            let rate = events as f64 / principals as f64 / 24.0;
+            let estimate = MemoryEstimate::new(&windows(86_400), principals, rate, Some(events));
+            let estimated = estimate.bytes as f64 / (1 << 20) as f64;
+            assert!(
+                (estimated / mib - 1.0).abs() <= 0.3,
+                "{events} events, {principals} principals: {estimated:.0} MiB vs {mib} MiB"
+            );
+        }
     }
 }
