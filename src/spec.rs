@@ -193,10 +193,18 @@ pub struct ScoreSpec {
     /// scores half (see `ScoringConfig::peer_prior`).
     #[serde(default = "default_peer_prior")]
     pub peer_prior: f64,
+    /// Baseline events below which a principal borrows its peer group's baseline (see
+    /// `ScoringConfig::cold_start_events`; 0 turns cold start off).
+    #[serde(default = "default_cold_start_events")]
+    pub cold_start_events: u64,
 }
 
 fn default_peer_prior() -> f64 {
     crate::detect::score::ScoringConfig::default().peer_prior
+}
+
+fn default_cold_start_events() -> u64 {
+    crate::detect::score::ScoringConfig::default().cold_start_events
 }
 
 fn default_threshold() -> f64 {
@@ -212,6 +220,7 @@ impl Default for ScoreSpec {
             threshold: default_threshold(),
             min_confidence: default_min_confidence(),
             peer_prior: default_peer_prior(),
+            cold_start_events: default_cold_start_events(),
         }
     }
 }
@@ -231,6 +240,18 @@ pub struct SinkSpec {
 }
 
 impl Spec {
+    /// The scorer's parameters this spec sets: its windows, peer prior and cold start.
+    pub fn scoring(&self) -> Result<crate::detect::score::ScoringConfig> {
+        let windows = self.time.windows()?;
+        Ok(crate::detect::score::ScoringConfig {
+            window_secs: windows.window,
+            baseline_secs: windows.baseline,
+            peer_prior: self.score.peer_prior,
+            cold_start_events: self.score.cold_start_events,
+            ..Default::default()
+        })
+    }
+
     /// Reads and validates a spec file.
     pub fn load(path: &Path) -> Result<Spec> {
         let text =
@@ -293,6 +314,28 @@ mod tests {
             (w.window, w.slide, w.baseline, w.lateness),
             (300, 60, 86_400, 60)
         );
+    }
+
+    #[test]
+    fn score_keys_reach_the_scorer() {
+        let text = "[time]\nwindow = \"10m\"\n[score]\npeer_prior = 2.0\ncold_start_events = 0\n";
+        let scoring = Spec::parse(text, Path::new("x.toml"))
+            .unwrap()
+            .scoring()
+            .unwrap();
+        assert_eq!(
+            (
+                scoring.window_secs,
+                scoring.peer_prior,
+                scoring.cold_start_events
+            ),
+            (600, 2.0, 0)
+        );
+        let defaults = Spec::parse("", Path::new("x.toml"))
+            .unwrap()
+            .scoring()
+            .unwrap();
+        assert_eq!(defaults, crate::detect::score::ScoringConfig::default());
     }
 
     #[test]

@@ -5,10 +5,10 @@
 
 mod common;
 
-use auditflow::detect::peer::{peer_group, PeerPrivileges};
+use auditflow::detect::peer::{peer_group, PeerBaseline, PeerPrivileges};
 use auditflow::detect::privileged::is_privileged;
 use auditflow::detect::profile::{network_of, observations, Categorical, Profile};
-use auditflow::detect::score::{score, ScoringConfig};
+use auditflow::detect::score::{score_with_peers, ScoringConfig};
 use auditflow::event::AuditEvent;
 use auditflow::parse::{parse_record, Format};
 use auditflow::pipeline::plan::plan_source;
@@ -16,6 +16,10 @@ use auditflow::pipeline::run::{run_pipeline, AlertStyle, RunOptions, ScoreRecord
 use auditflow::sink::Target;
 use auditflow::spec::Spec;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// A scored window: principal, window end, window and baseline events, score and
+/// confidence in millionths.
+type Row = (String, u64, u64, u64, u32, u32);
 
 const WINDOW: u64 = 300;
 const SLIDE: u64 = 60;
@@ -92,11 +96,49 @@ fn peer_groups(events: &[AuditEvent], t: u64) -> BTreeMap<String, PeerPrivileges
         .collect()
 }
 
-/// Plain recomputation: for each principal, every time at which its window or baseline
-/// changes; at each such time with a non-empty window, build both profiles from scratch.
-/// An event is in the window over `[s, s + W)` and in the baseline (resp. history) over
-/// `[p, p + B)` (resp. `[p, p + H)`), `p` the first hour boundary at or after `s + W`.
-fn reference(events: &[AuditEvent]) -> Vec<(String, u64, u64, u64, u32, u32)> {
+/// A principal's baseline and history at `t`, as the scorer reads them, from scratch; `None`
+/// when nothing of it is in the history (the dataflow then has no baseline record for it).
+fn past_of(
+    evs: &[&AuditEvent],
+    t: u64,
+    groups: &BTreeMap<String, PeerPrivileges>,
+) -> Option<Profile> {
+    let mut past = Profile::default();
+    let mut any = false;
+    for e in evs {
+        let p = past_from(e);
+        if !(p <= t && t < p + HISTORY) {
+            continue;
+        }
+        any = true;
+        // The largest group the principal acted in, then the first by name.
+        let view = &groups[&peer_group(&e.principal, e.principal_type)];
+        let better = past
+            .peers
+            .as_ref()
+            .is_none_or(|current| (view.members, &current.group) > (current.members, &view.group));
+        if better {
+            past.peers = Some(view.clone());
+        }
+        past.add_history_hour(e.time_ns.div_euclid(86_400_000_000_000) * 24);
+        if is_privileged(&e.action) {
+            past.add_history(&e.action, 1);
+        }
+        if t < p + BASELINE {
+            for o in observations(e) {
+                past.add(&o, 1);
+            }
+        }
+    }
+    any.then_some(past)
+}
+
+/// Plain recomputation: for each principal, every time at which its window, its baseline
+/// or a baseline its peers lend changes; at each such time with a non-empty window, build
+/// the profiles from scratch. An event is in the window over `[s, s + W)` and in the
+/// baseline (resp. history) over `[p, p + B)` (resp. `[p, p + H)`), `p` the first hour
+/// boundary at or after `s + W`.
+fn reference(events: &[AuditEvent]) -> (Vec<Row>, usize) {
     let config = ScoringConfig {
         window_secs: WINDOW,
         baseline_secs: BASELINE,
@@ -106,74 +148,105 @@ fn reference(events: &[AuditEvent]) -> Vec<(String, u64, u64, u64, u32, u32)> {
     for e in events {
         by_principal.entry(&e.principal).or_default().push(e);
     }
-    // Peer groups change whenever any event joins or leaves the history.
-    let peer_times: BTreeSet<u64> = events
+    // Peer groups and their baselines change whenever any event joins or leaves the
+    // baseline or the history (hour boundaries).
+    let group_times: BTreeSet<u64> = events
         .iter()
-        .flat_map(|e| [past_from(e), past_from(e) + HISTORY])
+        .flat_map(|e| {
+            [
+                past_from(e),
+                past_from(e) + BASELINE,
+                past_from(e) + HISTORY,
+            ]
+        })
         .collect();
     let mut peers_at: BTreeMap<u64, BTreeMap<String, PeerPrivileges>> = BTreeMap::new();
-    let mut out = Vec::new();
-    for (principal, evs) in by_principal {
+    let mut lent_at: BTreeMap<u64, BTreeMap<String, PeerBaseline>> = BTreeMap::new();
+    let (mut out, mut cold) = (Vec::new(), 0);
+    for (principal, evs) in &by_principal {
         let mut times: BTreeSet<u64> = evs
             .iter()
-            .flat_map(|e| {
-                let (s, p) = (stamp(e), past_from(e));
-                [s, s + WINDOW, p, p + BASELINE, p + HISTORY]
-            })
+            .flat_map(|e| [stamp(e), stamp(e) + WINDOW])
             .collect();
-        times.extend(&peer_times);
-        // Differential emits when the scored record changes; the record is determined by
-        // the window, the baseline's counts and the score (history only acts via the score).
+        times.extend(&group_times);
         let mut previous = None;
         for t in times {
-            let (mut now, mut past) = (Profile::default(), Profile::default());
-            let mut window = Vec::new();
-            for e in &evs {
-                let (s, p) = (stamp(e), past_from(e));
-                if p <= t && t < p + HISTORY {
-                    // The largest group the principal acted in, then the first by name.
-                    let groups = peers_at.entry(t).or_insert_with(|| peer_groups(events, t));
-                    let view = &groups[&peer_group(&e.principal, e.principal_type)];
-                    let better = past.peers.as_ref().is_none_or(|current| {
-                        (view.members, &current.group) > (current.members, &view.group)
-                    });
-                    if better {
-                        past.peers = Some(view.clone());
-                    }
-                    past.add_history_hour(e.time_ns.div_euclid(86_400_000_000_000) * 24);
-                    if is_privileged(&e.action) {
-                        past.add_history(&e.action, 1);
-                    }
-                }
-                let target = if s <= t && t < s + WINDOW {
-                    window.push(e);
-                    &mut now
-                } else if p <= t && t < p + BASELINE {
-                    &mut past
-                } else {
-                    continue;
-                };
+            let hour = t / REFRESH * REFRESH;
+            let groups = peers_at
+                .entry(hour)
+                .or_insert_with(|| peer_groups(events, hour));
+            let mut past = past_of(evs, t, groups).unwrap_or_default();
+            let mut now = Profile::default();
+            let window: Vec<&&AuditEvent> = evs
+                .iter()
+                .filter(|e| stamp(e) <= t && t < stamp(e) + WINDOW)
+                .collect();
+            for e in &window {
                 for o in observations(e) {
-                    target.add(&o, 1);
+                    now.add(&o, 1);
                 }
             }
             if now.events == 0 {
                 previous = None;
                 continue;
             }
-            let s = score(&now, &past, &config);
+            // Cold start: the baseline of the group of the principal as its latest event
+            // in the window says (every event of the group over the baseline span).
+            let lent = lent_at.entry(hour).or_insert_with(|| {
+                let mut entries: BTreeMap<String, BTreeMap<_, u64>> = BTreeMap::new();
+                for e in events {
+                    let p = past_from(e);
+                    if p <= hour && hour < p + BASELINE {
+                        let hour = e.time_ns.div_euclid(3_600_000_000_000);
+                        let key = (hour, e.action.as_str(), e.service.as_str(), e.outcome);
+                        let group = peer_group(&e.principal, e.principal_type);
+                        *entries.entry(group).or_default().entry(key).or_default() += 1;
+                    }
+                }
+                entries
+                    .into_iter()
+                    .map(|(g, es)| (g.clone(), PeerBaseline::fold(&g, es)))
+                    .collect()
+            });
+            let latest = window
+                .iter()
+                .max_by_key(|e| (e.time_ns, &e.event_id))
+                .unwrap();
+            let peers = lent.get(&peer_group(&latest.principal, latest.principal_type));
+            let s = score_with_peers(&now, &past, peers, &config);
+            cold += usize::from(peers.is_some() && past.events < config.cold_start_events);
             past.privileged_history.clear();
             past.history_since_hour = None;
             past.peers = None;
-            // Events leave the window before they join the baseline, so two events with the
-            // same features can swap without changing either profile: the evidence changes.
+            // Differential emits when the scored record changes: its counts, rounded scores,
+            // drivers and evidence (two events can swap between window and baseline and
+            // leave the counts alone: the evidence changes).
+            let ppm = |x: f64| (x.clamp(0.0, 1.0) * 1e6).round() as u32;
+            let drivers: Vec<_> = s
+                .explanation
+                .iter()
+                .map(|c| {
+                    (
+                        c.feature.clone(),
+                        c.observed.clone(),
+                        c.expected.clone(),
+                        ppm(c.score),
+                    )
+                })
+                .collect();
             let evidence = cited(&window, &past);
-            let key = Some((now.clone(), past.clone(), s.clone(), evidence));
+            let record = (
+                now.events,
+                past.events,
+                ppm(s.score),
+                ppm(s.confidence),
+                drivers,
+            );
+            let key = Some((record, evidence));
             if key == previous {
                 continue;
             }
             previous = key;
-            let ppm = |x: f64| (x.clamp(0.0, 1.0) * 1e6).round() as u32;
             out.push((
                 principal.to_string(),
                 t,
@@ -185,10 +258,10 @@ fn reference(events: &[AuditEvent]) -> Vec<(String, u64, u64, u64, u32, u32)> {
         }
     }
     out.sort();
-    out
+    (out, cold)
 }
 
-fn scored(path: &std::path::Path) -> Vec<(String, u64, u64, u64, u32, u32)> {
+fn scored(path: &std::path::Path) -> Vec<Row> {
     let records: Vec<ScoreRecord> = auditflow::evaluate::read_json_lines(path).unwrap();
     let mut rows: Vec<_> = records
         .into_iter()
@@ -208,20 +281,63 @@ fn scored(path: &std::path::Path) -> Vec<(String, u64, u64, u64, u32, u32)> {
     rows
 }
 
+/// Interleaves, in time order, 160 events of ten sparse principals (two events an hour:
+/// their own baselines stay short, so they borrow their groups') in two domains, one of
+/// them shared with the busy principals.
+fn with_sparse_principals(path: &std::path::Path) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let start = 1_767_225_600; // as common::write_gcp_file
+    let mut sparse = (0..160i64)
+        .map(|k| {
+            let p = match k % 10 {
+                0..=6 => format!("rare{}@example.com", k % 10),
+                _ => format!("ops{}@other.org", k % 10),
+            };
+            let method = ["get", "list", "setIamPolicy", "delete"][(k % 7 % 4) as usize];
+            let line = common::gcp_line(
+                900_000 + k as u64,
+                start + k * 180,
+                &p,
+                method,
+                "iam.googleapis.com",
+                &format!("10.9.{}.1", k % 3),
+                None,
+            );
+            (start + k * 180, line)
+        })
+        .peekable();
+    let mut out = String::new();
+    for line in text.lines() {
+        let time = serde_json::from_str::<serde_json::Value>(line)
+            .ok()
+            .and_then(|v| auditflow::event::time::parse_rfc3339_ns(v["timestamp"].as_str()?));
+        let due = |(t, _): &(i64, String)| time.is_some_and(|ns| ns / 1_000_000_000 >= *t);
+        while let Some((_, extra)) = sparse.next_if(due) {
+            out.push_str(&extra);
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    std::fs::write(path, out).unwrap();
+}
+
 #[test]
 fn scores_equal_reference_at_1_2_4_workers_and_2_processes() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("in.jsonl");
     // 8 hours, disorder within the lateness, some malformed lines, no very late events.
     common::write_gcp_file(&input, 9, 3000, 8, 40, 10, 0);
+    with_sparse_principals(&input);
     let text = std::fs::read_to_string(&input).unwrap();
     let position = auditflow::event::Position::line("t".into(), 0, 1);
     let events: Vec<AuditEvent> = text
         .lines()
         .filter_map(|l| parse_record(Format::Gcp, l.as_bytes(), &position).ok())
         .collect();
-    let expected = reference(&events);
+    let (expected, cold) = reference(&events);
     assert!(expected.len() > 1000, "the input must produce many windows");
+    assert!(cold > 100, "cold starts must be exercised, not {cold}");
     let mut spec = Spec::default();
     spec.source.paths = vec![input.display().to_string()];
     spec.source.format = Format::Gcp;

@@ -9,7 +9,8 @@
 //! group summaries with [`crate::operators::PeerGroups`]; the scorer reads them through
 //! [`crate::detect::profile::Profile::peers`].
 
-use crate::event::PrincipalType;
+use crate::detect::profile::{Categorical, Profile};
+use crate::event::{Outcome, PrincipalType};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -99,6 +100,46 @@ pub fn fold_group<'a>(
         .collect()
 }
 
+/// A peer group's baseline, lent to members with too little history of their own (cold
+/// start, [`crate::detect::score::score_with_peers`]): what the group's members did over
+/// the baseline span, summed.
+///
+/// Only what describes the group's work is kept: actions, services, hours and outcomes.
+/// Source networks and user agents are personal (a new member's home network is new to
+/// everyone), and a group's summed event rate is not a member's, so those are left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PeerBaseline {
+    /// The group ([`peer_group`]).
+    pub group: String,
+    /// The summed baseline.
+    pub profile: Profile,
+}
+
+impl PeerBaseline {
+    /// Sums a group's baseline events, each `(hour, action, service, outcome)` counted.
+    pub fn fold<'a>(
+        group: &str,
+        events: impl IntoIterator<Item = ((i64, &'a str, &'a str, Outcome), u64)>,
+    ) -> Self {
+        let mut profile = Profile::default();
+        for ((hour, action, service, outcome), count) in events {
+            profile.add_value(Categorical::Action, action, count);
+            profile.add_value(Categorical::Service, service, count);
+            *profile.hours.entry(hour).or_default() += count;
+            profile.events += count;
+            match outcome {
+                Outcome::Success => {}
+                Outcome::Failure => profile.failed += count,
+                Outcome::Denied => profile.denied += count,
+            }
+        }
+        PeerBaseline {
+            group: group.to_string(),
+            profile,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,5 +192,25 @@ mod tests {
         };
         assert_eq!(PeerPrivileges::preferred(&small, view).group, "user:x");
         assert_eq!(PeerPrivileges::preferred(view, &small).group, "user:x");
+    }
+
+    #[test]
+    fn baselines_sum_the_group_work() {
+        let events = [
+            ((10, "get", "storage", Outcome::Success), 3),
+            ((11, "list", "storage", Outcome::Denied), 2),
+            ((11, "get", "storage", Outcome::Success), 1),
+        ];
+        let sum = PeerBaseline::fold("user:x", events);
+        let p = &sum.profile;
+        assert_eq!((p.events, p.denied, p.failed), (6, 2, 0));
+        let actions: Vec<_> = p.counts(Categorical::Action).collect();
+        assert_eq!(actions, vec![("get", 4), ("list", 2)]);
+        assert_eq!(
+            p.counts(Categorical::Service).collect::<Vec<_>>(),
+            vec![("storage", 6)]
+        );
+        assert_eq!(p.hours.values().sum::<u64>(), 6);
+        assert_eq!(p.counts(Categorical::Network).count(), 0);
     }
 }

@@ -9,6 +9,7 @@
 mod divergence;
 mod explain;
 mod novelty;
+mod peers;
 mod privileged;
 mod rates;
 #[cfg(test)]
@@ -16,6 +17,8 @@ mod tests;
 
 use crate::detect::profile::{Categorical, Profile};
 use serde::{Deserialize, Serialize};
+
+pub use peers::score_with_peers;
 
 /// Per-feature weights: the most a feature alone can contribute to the score.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -112,6 +115,13 @@ pub struct ScoringConfig {
     /// 24-hour baseline gets in the action feature (default 1): a habit seen within
     /// `history_secs` is not "never seen".
     pub history_prior_weight: f64,
+    /// Baseline events below which a principal borrows its peer group's baseline (cold
+    /// start, [`score_with_peers`]; default 8, the fewest with which the principal's own
+    /// confidence can reach the default `min_confidence` of 0.5; 0 = never).
+    pub cold_start_events: u64,
+    /// Weight of a peer group's evidence against a principal's own in the confidence
+    /// (default 0.75): the group's habits are not quite the principal's.
+    pub peer_confidence: f64,
 }
 
 impl Default for ScoringConfig {
@@ -139,6 +149,8 @@ impl Default for ScoringConfig {
             new_privileged_kind: 0.6,
             peer_prior: 5.0,
             history_prior_weight: 1.0,
+            cold_start_events: 8,
+            peer_confidence: 0.75,
         }
     }
 }
@@ -166,7 +178,22 @@ pub struct Score {
     pub confidence: f64,
     /// The top drivers, strongest first, at most 5; ties broken by feature name.
     pub explanation: Vec<Contribution>,
+    /// Every feature's weighted score, in [`FEATURES`] order.
+    pub features: [f64; 9],
 }
+
+/// The features, in the order of [`Score::features`].
+pub const FEATURES: [&str; 9] = [
+    "privileged_action",
+    "action",
+    "service",
+    "network",
+    "user_agent",
+    "hour_of_day",
+    "event_rate",
+    "failure_ratio",
+    "denied_ratio",
+];
 
 /// Clamps to [0, 1], mapping NaN to 0.
 fn unit(x: f64) -> f64 {
@@ -202,16 +229,16 @@ pub fn score(current: &Profile, baseline: &Profile, config: &ScoringConfig) -> S
     };
     let features: [(&'static str, f64, Detail); 9] = [
         (
-            "privileged_action",
+            FEATURES[0],
             w.privileged_action,
             Detail::Categorical(privileged::privileged_action(current, baseline, config)),
         ),
-        ("action", w.action, cat(Categorical::Action)),
-        ("service", w.service, cat(Categorical::Service)),
-        ("network", w.network, cat(Categorical::Network)),
-        ("user_agent", w.user_agent, cat(Categorical::UserAgent)),
+        (FEATURES[1], w.action, cat(Categorical::Action)),
+        (FEATURES[2], w.service, cat(Categorical::Service)),
+        (FEATURES[3], w.network, cat(Categorical::Network)),
+        (FEATURES[4], w.user_agent, cat(Categorical::UserAgent)),
         (
-            "hour_of_day",
+            FEATURES[5],
             w.hour_of_day,
             Detail::Hour(divergence::hour_of_day(
                 current,
@@ -221,7 +248,7 @@ pub fn score(current: &Profile, baseline: &Profile, config: &ScoringConfig) -> S
             )),
         ),
         (
-            "event_rate",
+            FEATURES[6],
             w.event_rate,
             Detail::Rate(
                 rates::event_rate(current, baseline, &history, config),
@@ -229,7 +256,7 @@ pub fn score(current: &Profile, baseline: &Profile, config: &ScoringConfig) -> S
             ),
         ),
         (
-            "failure_ratio",
+            FEATURES[7],
             w.failure_ratio,
             Detail::Ratio(
                 rates::ratio(
@@ -243,7 +270,7 @@ pub fn score(current: &Profile, baseline: &Profile, config: &ScoringConfig) -> S
             ),
         ),
         (
-            "denied_ratio",
+            FEATURES[8],
             w.denied_ratio,
             Detail::Ratio(
                 rates::ratio(
@@ -271,6 +298,7 @@ pub fn score(current: &Profile, baseline: &Profile, config: &ScoringConfig) -> S
         score: unit(1.0 - keep),
         confidence: confidence(baseline.events, current.events, config),
         explanation: explain::top(&weighted, config),
+        features: weighted.map(|(_, s, _)| s),
     }
 }
 

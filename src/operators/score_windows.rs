@@ -1,11 +1,11 @@
 //! `score_windows`: each principal's current window scored against its own baseline.
 
 use super::score_facts::{BaselineEntry, EventFacts, Fact, Interned, Interner};
-use super::{PeerGroups, SlidingWindow};
-use crate::detect::peer::PeerPrivileges;
+use super::{PeerBaselines, PeerGroups, SlidingWindow};
+use crate::detect::peer::{peer_group, PeerBaseline, PeerPrivileges};
 use crate::detect::privileged::is_privileged;
 use crate::detect::profile::Profile;
-use crate::detect::score::{score, ScoringConfig};
+use crate::detect::score::{score_with_peers, ScoringConfig};
 use crate::event::{AuditEvent, PrincipalType};
 use differential_dataflow::VecCollection;
 use serde::{Deserialize, Serialize};
@@ -60,6 +60,18 @@ pub struct ScoredWindow {
     pub drivers: Vec<Driver>,
     /// Ids of the window's most unusual events, most unusual first.
     pub evidence: Vec<String>,
+}
+
+/// A window scored while the principal's baseline is short (cold start): what rescoring
+/// it against its peer group's baseline needs.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ColdWindow {
+    /// The group, by the principal and the type of its latest event in the window.
+    pub group: Interned,
+    /// The window's profile.
+    pub now: Profile,
+    /// The principal's own (short) baseline and history.
+    pub past: Profile,
 }
 
 fn ppm(x: f64) -> u32 {
@@ -125,6 +137,8 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
             })
             .sliding_window_aligned(window, baseline, REFRESH_SECS)
             .consolidate_stream();
+        // Each peer group's baseline, for the cold start of principals with a short one.
+        let groups = facts.clone().peer_baselines(window, baseline);
         // The long history keeps privileged actions (rare) and one marker per active day
         // (they consolidate), so weeks of it stay cheap.
         let privileged = facts
@@ -144,11 +158,13 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
             .consolidate_stream();
         // One reduce per principal folds the baseline, the history and the peer view only
         // when it scores a window: no folded profile is kept between evaluations.
-        current
+        let cold_below = config.cold_start_events;
+        let lent_config = config.clone();
+        let scored = current
             .concat(history)
             .concat(privileged)
             .concat(peers)
-            .reduce_named("ScoreWindows", move |_principal, inputs, output| {
+            .reduce_named("ScoreWindows", move |principal, inputs, output| {
                 let scored = inputs
                     .iter()
                     .any(|(input, count)| matches!(input, ScoreInput::Evidence(_)) && *count > 0);
@@ -177,11 +193,56 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                     }
                 }
                 past.peers = peers.cloned();
-                if now.events > 0 {
-                    output.push((scored_window(&now, &evidence, &past, &config), 1));
+                if now.events == 0 {
+                    return;
                 }
-            })
+                let window = scored_window(&now, &evidence, &past, None, &config);
+                // A short baseline: the window is rescored below with its group's.
+                let cold = (past.events < cold_below).then(|| {
+                    let group = peer_group(&principal.text, window.principal_type);
+                    let group = Interned::new(&group);
+                    Arc::new(ColdWindow { group, now, past })
+                });
+                output.push(((window, cold), 1));
+            });
+        // Cold start: only the windows of principals with a short baseline meet their
+        // group's baseline; a group without one yet leaves them as they were scored.
+        let warm = scored
+            .clone()
+            .flat_map(|(principal, (window, cold))| cold.is_none().then_some((principal, window)));
+        let cold = scored.flat_map(|(principal, (window, cold))| {
+            cold.map(|c| (c.group.clone(), (principal, window, c)))
+        });
+        let lent = cold.clone().join_map(
+            groups.clone(),
+            move |_group, (principal, window, cold), sum: &Arc<PeerBaseline>| {
+                (principal.clone(), rescored(window, cold, sum, &lent_config))
+            },
+        );
+        let alone = cold
+            .antijoin(groups.map(|(group, _)| group))
+            .map(|(_, (principal, window, _))| (principal, window));
+        // Join and antijoin can answer one time in several batches (a window rescored, then
+        // its own score withdrawn): consolidated, a reader of insertions sees each once.
+        warm.concat(lent.concat(alone).consolidate())
             .map(|(principal, scored)| (principal.text.to_string(), scored))
+    }
+}
+
+/// A cold window's score, confidence and drivers, against its own baseline and its
+/// group's ([`score_with_peers`]); its counts, type and evidence stay.
+fn rescored(
+    window: &ScoredWindow,
+    cold: &ColdWindow,
+    lent: &PeerBaseline,
+    config: &ScoringConfig,
+) -> ScoredWindow {
+    let s = score_with_peers(&cold.now, &cold.past, Some(lent), config);
+    ScoredWindow {
+        score_ppm: ppm(s.score),
+        confidence_ppm: ppm(s.confidence),
+        drivers: drivers(s.explanation),
+        ..window.clone()
     }
 }
 
@@ -190,9 +251,10 @@ fn scored_window(
     now: &Profile,
     evidence: &[&EventFacts],
     past: &Profile,
+    peers: Option<&PeerBaseline>,
     config: &ScoringConfig,
 ) -> ScoredWindow {
-    let s = score(now, past, config);
+    let s = score_with_peers(now, past, peers, config);
     ScoredWindow {
         score_ppm: ppm(s.score),
         confidence_ppm: ppm(s.confidence),
@@ -202,18 +264,21 @@ fn scored_window(
             .iter()
             .max_by_key(|e| (e.time_ns, &e.event_id))
             .map_or(PrincipalType::Unknown, |e| e.principal_type),
-        drivers: s
-            .explanation
-            .into_iter()
-            .map(|c| Driver {
-                feature: c.feature,
-                observed: c.observed,
-                expected: c.expected,
-                score_ppm: ppm(c.score),
-            })
-            .collect(),
+        drivers: drivers(s.explanation),
         evidence: pick_evidence(evidence, past),
     }
+}
+
+fn drivers(explanation: Vec<crate::detect::score::Contribution>) -> Vec<Driver> {
+    explanation
+        .into_iter()
+        .map(|c| Driver {
+            feature: c.feature,
+            observed: c.observed,
+            expected: c.expected,
+            score_ppm: ppm(c.score),
+        })
+        .collect()
 }
 
 /// The window's most unusual events: those with the most values the baseline never saw

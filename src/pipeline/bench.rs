@@ -134,11 +134,7 @@ pub fn run_bench_from(
     from: LatencyFrom,
 ) -> Result<BenchReport> {
     let windows = spec.time.windows()?;
-    let scoring = crate::detect::score::ScoringConfig {
-        window_secs: windows.window,
-        baseline_secs: windows.baseline,
-        ..Default::default()
-    };
+    let scoring = spec.scoring()?;
     let config = IngestConfig {
         format: spec.source.format,
         lateness_ns: windows.lateness as i64 * 1_000_000_000,

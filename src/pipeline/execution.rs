@@ -165,6 +165,20 @@ pub fn finish_and_total(
     }
 }
 
+/// Records of merge work an arrangement does each time it is scheduled while idle
+/// (differential's `idle_merge_effort`). Without it, the last batches of principals that
+/// went idle wait for new data before they are merged, and so compacted, away.
+pub const IDLE_MERGE_EFFORT: isize = 1000;
+
+/// The worker configuration every AuditFlow dataflow runs with ([`IDLE_MERGE_EFFORT`]).
+pub fn worker_config() -> timely::WorkerConfig {
+    let mut config = timely::WorkerConfig::default();
+    let merging =
+        differential_dataflow::Config::default().idle_merge_effort(Some(IDLE_MERGE_EFFORT));
+    differential_dataflow::configure(&mut config, &merging);
+    config
+}
+
 /// Runs `build` on every worker of `execution` until all dataflows finish. Errors raised
 /// inside workers are collected; the first one is returned.
 pub fn execute<F>(execution: Execution, build: F) -> Result<()>
@@ -180,7 +194,11 @@ where
         result
     };
     let guards = if execution.processes == 1 {
-        timely::execute(timely::Config::process(execution.workers), work)
+        let config = timely::Config {
+            worker: worker_config(),
+            ..timely::Config::process(execution.workers)
+        };
+        timely::execute(config, work)
     } else {
         let (builders, network) = crate::cluster::tcp_allocators(
             execution.workers,
@@ -188,7 +206,7 @@ where
             &execution.hosts,
             execution.connect_timeout,
         )?;
-        timely::execute::execute_from(builders, network, timely::WorkerConfig::default(), work)
+        timely::execute::execute_from(builders, network, worker_config(), work)
     }
     .map_err(Error::Dataflow)?;
     let mut first = None;

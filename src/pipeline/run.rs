@@ -4,7 +4,6 @@ use super::{execute, finish_and_total, ingest_events_fenced, Execution, InputPla
 use crate::detect::alert::{Alert, AlertEpisodes};
 use crate::detect::lifecycle::RuleAlertLifecycle;
 use crate::detect::monitor::Monitors;
-use crate::detect::score::ScoringConfig;
 use crate::operators::MonitorWindows;
 use crate::operators::{CollectOrdered, CommitOffsets, ScoreWindows};
 use crate::sigma::dataflow::{monitor_hits, rule_decoder};
@@ -78,12 +77,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     let start = Instant::now();
     let windows = options.spec.time.windows()?;
     let cooldown = options.spec.alerts.cooldown_secs()?;
-    let scoring = ScoringConfig {
-        window_secs: windows.window,
-        baseline_secs: windows.baseline,
-        peer_prior: options.spec.score.peer_prior,
-        ..ScoringConfig::default()
-    };
+    let scoring = options.spec.scoring()?;
     let ingest_config = IngestConfig {
         format: options.spec.source.format,
         lateness_ns: windows.lateness as i64 * 1_000_000_000,

@@ -5,6 +5,7 @@ use crate::detect::profile::Observation;
 use crate::event::Outcome;
 
 mod bounds;
+mod cold_start;
 mod signals;
 
 /// A midnight UTC, in hours since the epoch.
