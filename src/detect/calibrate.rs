@@ -1,0 +1,224 @@
+//! Calibrated confidence: the evidence confidence of a scored window weighed by how unusual
+//! its score is among all principals' recent scores (its empirical tail).
+//!
+//! A score of 0.75 means little on a day when thousands of windows score that high and a
+//! lot on a day when none do. The tail of a score is the share of recent windows (of every
+//! principal) scoring at least as high; its surprise `-log10(share)`, scaled by
+//! `decades`, is the tail strength in [0, 1]. The calibrated confidence is the evidence
+//! confidence times that strength, so `min_confidence` asks for both enough evidence and a
+//! score that is rare right now. Optionally the streaming isolation forest's score has a
+//! tail of its own, which adds to the surprise (docs/scoring.md "Calibrated confidence").
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Score bins: bin `b` holds scores in `[b / 1000, (b + 1) / 1000)` (and bin 1000 holds 1).
+pub const BINS: usize = 1001;
+
+/// The bin of a score in millionths.
+pub fn bin(score_ppm: u32) -> u16 {
+    (score_ppm.min(1_000_000) / 1000) as u16
+}
+
+/// A score's place among recent windows: `at_least` of the `recent` windows scored in its
+/// bin or above.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct Tail {
+    /// Recent windows scoring in the same bin or higher.
+    pub at_least: u64,
+    /// Recent windows in all.
+    pub recent: u64,
+}
+
+impl Tail {
+    /// The tail share with one pseudo-window at least as high:
+    /// `(at_least + 1) / (recent + 1)`, so an empty history gives 1 (no evidence).
+    pub fn share(&self) -> f64 {
+        (self.at_least + 1) as f64 / (self.recent + 1) as f64
+    }
+
+    /// `-log10(share)`: decades of rarity (0 with no history).
+    pub fn surprise(&self) -> f64 {
+        -self.share().log10()
+    }
+}
+
+/// How tails become a calibrated confidence.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Calibration {
+    /// Seconds of recent windows a score is ranked against.
+    pub horizon_secs: u64,
+    /// Decades of tail surprise for full strength: 3 means a score in the top 0.1% of
+    /// recent windows keeps its evidence confidence whole.
+    pub decades: f64,
+    /// Weight of the forest score's tail surprise, added to the divergence score's
+    /// (`None`: the forest is not run).
+    pub forest_weight: Option<f64>,
+}
+
+impl Default for Calibration {
+    fn default() -> Self {
+        Calibration {
+            horizon_secs: 86_400,
+            decades: 2.0,
+            forest_weight: None,
+        }
+    }
+}
+
+impl Calibration {
+    /// The tail strength in [0, 1]: `min(1, (surprise + forest_weight * forest surprise) /
+    /// decades)`.
+    pub fn strength(&self, tail: Tail, forest: Option<Tail>) -> f64 {
+        let forest = match (self.forest_weight, forest) {
+            (Some(w), Some(t)) => w * t.surprise(),
+            _ => 0.0,
+        };
+        ((tail.surprise() + forest) / self.decades.max(f64::MIN_POSITIVE)).clamp(0.0, 1.0)
+    }
+
+    /// The calibrated confidence: the evidence confidence times the tail strength.
+    pub fn confidence(&self, evidence: f64, tail: Tail, forest: Option<Tail>) -> f64 {
+        (evidence * self.strength(tail, forest)).clamp(0.0, 1.0)
+    }
+}
+
+/// Score histograms of completed times within a horizon, and their sum: what a time's
+/// windows are ranked against. Times must be added in increasing order.
+#[derive(Clone, Debug)]
+pub struct RecentScores {
+    horizon_secs: u64,
+    by_time: BTreeMap<u64, BTreeMap<u16, u64>>,
+    sum: Vec<u64>,
+    total: u64,
+}
+
+impl RecentScores {
+    /// An empty history ranking against the `horizon_secs` before each time.
+    pub fn new(horizon_secs: u64) -> Self {
+        RecentScores {
+            horizon_secs,
+            by_time: BTreeMap::new(),
+            sum: vec![0; BINS],
+            total: 0,
+        }
+    }
+
+    /// Forgets the times before `time - horizon`: afterwards the history is the windows of
+    /// `[time - horizon, time)`.
+    pub fn advance_to(&mut self, time: u64) {
+        let oldest = time.saturating_sub(self.horizon_secs);
+        while let Some(entry) = self.by_time.first_entry() {
+            if *entry.key() >= oldest {
+                break;
+            }
+            for (bin, count) in entry.remove() {
+                self.sum[usize::from(bin)] -= count;
+                self.total -= count;
+            }
+        }
+    }
+
+    /// For ranking many scores at once: `at_least[b]` = recent windows in bin `b` or above.
+    pub fn suffix_counts(&self) -> Vec<u64> {
+        let mut at_least = self.sum.clone();
+        for b in (0..BINS - 1).rev() {
+            at_least[b] += at_least[b + 1];
+        }
+        at_least
+    }
+
+    /// The tail of a score given [`RecentScores::suffix_counts`].
+    pub fn tail(&self, suffix: &[u64], score_ppm: u32) -> Tail {
+        Tail {
+            at_least: suffix[usize::from(bin(score_ppm))],
+            recent: self.total,
+        }
+    }
+
+    /// Adds `count` windows of bin `bin` at `time` (not earlier than any time added before).
+    pub fn add(&mut self, time: u64, bin: u16, count: u64) {
+        *self
+            .by_time
+            .entry(time)
+            .or_default()
+            .entry(bin)
+            .or_default() += count;
+        self.sum[usize::from(bin)] += count;
+        self.total += count;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_and_surprise() {
+        let none = Tail::default();
+        assert_eq!((none.share(), none.surprise()), (1.0, 0.0));
+        let rare = Tail {
+            at_least: 9,
+            recent: 9_999,
+        };
+        assert!((rare.share() - 1e-3).abs() < 1e-12);
+        assert!((rare.surprise() - 3.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn strength_scales_the_evidence_confidence() {
+        let c = Calibration {
+            decades: 3.0,
+            ..Calibration::default()
+        };
+        let top_tenth = Tail {
+            at_least: 99,
+            recent: 999,
+        };
+        let top_thousandth = Tail {
+            at_least: 9,
+            recent: 9_999,
+        };
+        assert!((c.confidence(0.9, top_tenth, None) - 0.3).abs() < 1e-9);
+        assert!((c.confidence(0.9, top_thousandth, None) - 0.9).abs() < 1e-9);
+        // No history: no evidence that the score is unusual.
+        assert_eq!(c.confidence(0.9, Tail::default(), None), 0.0);
+        // The forest's tail counts only with a weight.
+        assert_eq!(c.strength(top_tenth, Some(top_tenth)), 1.0 / 3.0);
+        let with_forest = Calibration {
+            forest_weight: Some(0.5),
+            ..c
+        };
+        assert!((with_forest.strength(top_tenth, Some(top_tenth)) - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn recent_scores_rank_against_the_horizon_only() {
+        let mut recent = RecentScores::new(100);
+        recent.add(10, bin(900_000), 1);
+        recent.add(10, bin(100_000), 3);
+        recent.add(50, bin(950_000), 1);
+        recent.advance_to(60);
+        let suffix = recent.suffix_counts();
+        assert_eq!(
+            recent.tail(&suffix, 900_500),
+            Tail {
+                at_least: 2,
+                recent: 5
+            }
+        );
+        assert_eq!(recent.tail(&suffix, 0).at_least, 5);
+        // At 111 the windows of time 10 are older than the horizon.
+        recent.advance_to(111);
+        let suffix = recent.suffix_counts();
+        assert_eq!(
+            recent.tail(&suffix, 0),
+            Tail {
+                at_least: 1,
+                recent: 1
+            }
+        );
+    }
+}
