@@ -6,8 +6,9 @@
 //! principal) scoring at least as high; its surprise `-log10(share)`, scaled by
 //! `decades`, is the tail strength in [0, 1]. The calibrated confidence is the evidence
 //! confidence times that strength, so `min_confidence` asks for both enough evidence and a
-//! score that is rare right now. Optionally the streaming isolation forest's score has a
-//! tail of its own, which adds to the surprise (docs/scoring.md "Calibrated confidence").
+//! score that is rare right now. When the streaming isolation forest runs, its score's tail
+//! has a strength of its own, which multiplies in too (docs/scoring.md "Calibrated
+//! confidence").
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -50,12 +51,11 @@ impl Tail {
 pub struct Calibration {
     /// Seconds of recent windows a score is ranked against.
     pub horizon_secs: u64,
-    /// Decades of tail surprise for full strength: 3 means a score in the top 0.1% of
-    /// recent windows keeps its evidence confidence whole.
+    /// Decades of tail surprise at which the score's tail is full evidence: 2 means a
+    /// score in the top 1% of recent windows keeps the evidence confidence whole.
     pub decades: f64,
-    /// Weight of the forest score's tail surprise, added to the divergence score's
-    /// (`None`: the forest is not run).
-    pub forest_weight: Option<f64>,
+    /// The same for the streaming isolation forest's score (`None`: the forest is not run).
+    pub forest_decades: Option<f64>,
 }
 
 impl Default for Calibration {
@@ -63,25 +63,56 @@ impl Default for Calibration {
         Calibration {
             horizon_secs: 86_400,
             decades: 2.0,
-            forest_weight: None,
+            forest_decades: Some(3.0),
         }
     }
 }
 
-impl Calibration {
-    /// The tail strength in [0, 1]: `min(1, (surprise + forest_weight * forest surprise) /
-    /// decades)`.
-    pub fn strength(&self, tail: Tail, forest: Option<Tail>) -> f64 {
-        let forest = match (self.forest_weight, forest) {
-            (Some(w), Some(t)) => w * t.surprise(),
-            _ => 0.0,
-        };
-        ((tail.surprise() + forest) / self.decades.max(f64::MIN_POSITIVE)).clamp(0.0, 1.0)
-    }
+/// `min(1, surprise / decades)`: how far a tail is from ordinary, in [0, 1].
+pub fn strength(tail: Tail, decades: f64) -> f64 {
+    (tail.surprise() / decades.max(f64::MIN_POSITIVE)).clamp(0.0, 1.0)
+}
 
-    /// The calibrated confidence: the evidence confidence times the tail strength.
+impl Calibration {
+    /// The calibrated confidence: the evidence confidence times the strength of the
+    /// score's tail and, when the forest runs, times the strength of the forest score's
+    /// tail (a window must be rare to both to keep its confidence).
     pub fn confidence(&self, evidence: f64, tail: Tail, forest: Option<Tail>) -> f64 {
-        (evidence * self.strength(tail, forest)).clamp(0.0, 1.0)
+        let forest = match (self.forest_decades, forest) {
+            (Some(decades), Some(tail)) => strength(tail, decades),
+            _ => 1.0,
+        };
+        (evidence * strength(tail, self.decades) * forest).clamp(0.0, 1.0)
+    }
+}
+
+/// A scored window's calibration, as the pipeline carries it.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub struct Calibrated {
+    /// The divergence score's tail among recent windows.
+    pub tail: Tail,
+    /// The forest's score in millionths and its tail, when the forest runs.
+    pub forest: Option<(u32, Tail)>,
+    /// The calibrated confidence in millionths.
+    pub confidence_ppm: u32,
+}
+
+impl Calibration {
+    /// Calibrates a window of evidence confidence `evidence_ppm`.
+    pub fn calibrate(
+        &self,
+        evidence_ppm: u32,
+        tail: Tail,
+        forest: Option<(u32, Tail)>,
+    ) -> Calibrated {
+        let confidence = self.confidence(f64::from(evidence_ppm) / 1e6, tail, forest.map(|f| f.1));
+        Calibrated {
+            tail,
+            forest,
+            confidence_ppm: (confidence * 1e6).round() as u32,
+        }
     }
 }
 
@@ -168,11 +199,7 @@ mod tests {
     }
 
     #[test]
-    fn strength_scales_the_evidence_confidence() {
-        let c = Calibration {
-            decades: 3.0,
-            ..Calibration::default()
-        };
+    fn the_tails_scale_the_evidence_confidence() {
         let top_tenth = Tail {
             at_least: 99,
             recent: 999,
@@ -181,17 +208,26 @@ mod tests {
             at_least: 9,
             recent: 9_999,
         };
+        let c = Calibration {
+            decades: 3.0,
+            forest_decades: None,
+            ..Calibration::default()
+        };
         assert!((c.confidence(0.9, top_tenth, None) - 0.3).abs() < 1e-9);
         assert!((c.confidence(0.9, top_thousandth, None) - 0.9).abs() < 1e-9);
         // No history: no evidence that the score is unusual.
         assert_eq!(c.confidence(0.9, Tail::default(), None), 0.0);
-        // The forest's tail counts only with a weight.
-        assert_eq!(c.strength(top_tenth, Some(top_tenth)), 1.0 / 3.0);
+        // Without forest decades the forest's tail is ignored.
+        assert!((c.confidence(0.9, top_thousandth, Some(top_tenth)) - 0.9).abs() < 1e-9);
         let with_forest = Calibration {
-            forest_weight: Some(0.5),
+            forest_decades: Some(2.0),
             ..c
         };
-        assert!((with_forest.strength(top_tenth, Some(top_tenth)) - 0.5).abs() < 1e-9);
+        // Rare to the divergence score, ordinary-ish to the forest: half of it stays.
+        let both = with_forest.confidence(0.9, top_thousandth, Some(top_tenth));
+        assert!((both - 0.45).abs() < 1e-9, "{both}");
+        // A forest run without a forest tail (none yet) leaves the confidence alone.
+        assert!((with_forest.confidence(0.9, top_thousandth, None) - 0.9).abs() < 1e-9);
     }
 
     #[test]
