@@ -68,9 +68,16 @@ impl Default for Calibration {
     }
 }
 
-/// `min(1, surprise / decades)`: how far a tail is from ordinary, in [0, 1].
+/// How far a tail is from ordinary, in [0, 1]: `min(1, surprise / d)` with
+/// `d = min(decades, log10(recent + 1))`, the most surprise `recent` windows can show. So
+/// with little history (a small input, the first minutes of a run) the highest score seen
+/// is full evidence, and with none the tail is no evidence either way (strength 1).
 pub fn strength(tail: Tail, decades: f64) -> f64 {
-    (tail.surprise() / decades.max(f64::MIN_POSITIVE)).clamp(0.0, 1.0)
+    let measurable = decades.min(((tail.recent + 1) as f64).log10());
+    match measurable > 0.0 {
+        true => (tail.surprise() / measurable).clamp(0.0, 1.0),
+        false => 1.0,
+    }
 }
 
 impl Calibration {
@@ -215,8 +222,21 @@ mod tests {
         };
         assert!((c.confidence(0.9, top_tenth, None) - 0.3).abs() < 1e-9);
         assert!((c.confidence(0.9, top_thousandth, None) - 0.9).abs() < 1e-9);
-        // No history: no evidence that the score is unusual.
-        assert_eq!(c.confidence(0.9, Tail::default(), None), 0.0);
+        // No history: the tail is no evidence either way.
+        assert_eq!(c.confidence(0.9, Tail::default(), None), 0.9);
+        // Little history: the decades that can be measured count. The highest of 9 windows
+        // is one decade, all there is; the median of 99 is a third of two.
+        let top_of_9 = Tail {
+            at_least: 0,
+            recent: 9,
+        };
+        assert!((c.confidence(0.9, top_of_9, None) - 0.9).abs() < 1e-9);
+        let median_of_99 = Tail {
+            at_least: 49,
+            recent: 99,
+        };
+        let half = c.confidence(0.9, median_of_99, None);
+        assert!((half - 0.9 * 2f64.log10() / 2.0).abs() < 1e-9, "{half}");
         // Without forest decades the forest's tail is ignored.
         assert!((c.confidence(0.9, top_thousandth, Some(top_tenth)) - 0.9).abs() < 1e-9);
         let with_forest = Calibration {

@@ -24,14 +24,21 @@ pub(super) fn calibrated_windows<'s>(
                 let calibrated = calibration.calibrate(w.confidence_ppm, tail, None);
                 (principal, w, calibrated)
             }),
-        Some(_) => windows
-            .forest_scores(ForestScoring::default())
-            .calibrate_tail("ForestTail", horizon, |(_, _, forest)| *forest)
-            .calibrate_tail("ScoreTail", horizon, |((_, w, _), _)| w.score_ppm)
-            .map(move |(((principal, w, forest), forest_tail), tail)| {
-                let forest = Some((forest, forest_tail));
-                let calibrated = calibration.calibrate(w.confidence_ppm, tail, forest);
-                (principal, w, calibrated)
-            }),
+        Some(_) => {
+            // Windows of hours without a model (forest score 0) have no forest tail and are
+            // not counted in other windows' forest tails.
+            let forest = windows.forest_scores(ForestScoring::default());
+            let unmodelled = forest.clone().filter(|(_, _, score)| *score == 0);
+            forest
+                .filter(|(_, _, score)| *score > 0)
+                .calibrate_tail("ForestTail", horizon, |(_, _, forest)| *forest)
+                .map(|((principal, w, forest), tail)| (principal, w, Some((forest, tail))))
+                .concat(unmodelled.map(|(principal, w, _)| (principal, w, None)))
+                .calibrate_tail("ScoreTail", horizon, |(_, w, _)| w.score_ppm)
+                .map(move |((principal, w, forest), tail)| {
+                    let calibrated = calibration.calibrate(w.confidence_ppm, tail, forest);
+                    (principal, w, calibrated)
+                })
+        }
     }
 }
