@@ -225,7 +225,7 @@ fn default_forest() -> bool {
 fn default_forest_decades() -> f64 {
     crate::detect::calibrate::Calibration::default()
         .forest_decades
-        .unwrap_or(3.0)
+        .unwrap_or(2.5)
 }
 
 fn default_peer_prior() -> f64 {

@@ -63,7 +63,7 @@ impl Default for Calibration {
         Calibration {
             horizon_secs: 86_400,
             decades: 2.0,
-            forest_decades: Some(3.0),
+            forest_decades: Some(2.5),
         }
     }
 }
