@@ -77,9 +77,11 @@ fn peer_groups(events: &[AuditEvent], t: u64) -> BTreeMap<String, PeerPrivileges
     groups
         .into_iter()
         .map(|(group, (members, users))| {
+            let holders: BTreeSet<&str> = users.values().flatten().copied().collect();
             let view = PeerPrivileges {
                 group: group.clone(),
                 members: members.len() as u64,
+                privileged: holders.len() as u64,
                 users: users
                     .into_iter()
                     .map(|(a, ps)| (a.to_string(), ps.len() as u64))

@@ -34,14 +34,17 @@ pub enum PeerRow {
     Uses(String, Arc<str>),
 }
 
-/// What a principal's peer group does: its size and, per privileged action, how many of
-/// its members exercised it over the long history.
+/// What a principal's peer group does: its size, how many of its members hold privileges
+/// (exercised any privileged action) and, per privileged action, how many exercised it,
+/// over the long history.
 #[derive(Clone, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct PeerPrivileges {
     /// The group ([`peer_group`]).
     pub group: String,
     /// Distinct members active over the long history.
     pub members: u64,
+    /// Distinct members that exercised at least one privileged action.
+    pub privileged: u64,
     /// Privileged action -> distinct members that exercised it.
     pub users: BTreeMap<String, u64>,
 }
@@ -80,9 +83,11 @@ pub fn fold_group<'a>(
             }
         }
     }
+    let holders: BTreeSet<&Arc<str>> = users.values().flatten().copied().collect();
     let summary = PeerPrivileges {
         group: group.to_string(),
         members: members.len() as u64,
+        privileged: holders.len() as u64,
         users: users
             .into_iter()
             .map(|(a, ps)| (a.to_string(), ps.len() as u64))
@@ -133,6 +138,8 @@ mod tests {
         assert_eq!(folded.len(), 3);
         let view = &folded[2].1;
         assert_eq!((view.members, view.users_of("SetIamPolicy")), (3, 2));
+        // a and b hold privileges (b twice over), c does not.
+        assert_eq!(view.privileged, 2);
         assert_eq!(
             (view.users_of("CreateRole"), view.users_of("Other")),
             (1, 0)

@@ -91,7 +91,7 @@ pub(super) struct CategoricalResult<'a> {
     pub baseline_distinct: usize,
     /// The peer group that set the expectation of `top`: its name, how many of its members
     /// exercise `top`, and its size.
-    pub peers: Option<(&'a str, u64, u64)>,
+    pub peers: Option<(&'a str, u64, u64, u64)>,
     /// How often the long history saw `top` (0 when it did not, or keeps no such values).
     pub top_history: u64,
 }

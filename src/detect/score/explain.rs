@@ -142,9 +142,10 @@ fn describe(detail: &Detail<'_>) -> (String, String) {
                 None => "no history".to_string(),
             };
             let expected = match r.peers {
-                Some((group, users, members)) => {
-                    format!("{expected}; peers {group}: {users} of {members} do it")
-                }
+                Some((group, users, holders, members)) => format!(
+                    "{expected}; peers {group}: {users} of {members} do it, \
+                     {holders} hold privileges"
+                ),
                 None => expected,
             };
             (observed, expected)

@@ -94,7 +94,7 @@ pub(super) fn privileged_action<'a>(
                 .peers
                 .as_ref()
                 .filter(|_| b == 0.0 && !known_long)
-                .map(|g| (g.group.as_str(), g.users_of(v), g.members));
+                .map(|g| (g.group.as_str(), g.users_of(v), g.privileged, g.members));
         }
     }
     CategoricalResult {
@@ -110,13 +110,21 @@ pub(super) fn privileged_action<'a>(
     }
 }
 
-/// `peer_prior / (peer_prior + k)` for an action `k` members of the principal's peer group
-/// exercise: 1 when none does, 1/2 when `peer_prior` do, falling as it becomes the group's
-/// routine (see [`crate::detect::peer`]).
+/// How expected a privileged action new to the principal is among its peers:
+/// `peer_prior / (peer_prior + k) * (1 - h / (m + peer_prior))`, `k` members of the
+/// principal's peer group exercising the action, `h` of its `m` members holding privileges
+/// (exercising any privileged action). The first term is 1 when no peer does it, 1/2 when
+/// `peer_prior` do, falling as it becomes the group's routine; the second discounts groups
+/// of privilege holders (an administrators' role: a member's first grant is its job),
+/// while a group where few hold privileges (developers, most users) keeps nearly all of it.
+/// See [`crate::detect::peer`].
 fn peer_factor(baseline: &Profile, action: &str, config: &ScoringConfig) -> f64 {
-    let users = baseline.peers.as_ref().map_or(0, |g| g.users_of(action));
     let prior = config.peer_prior.max(1e-9);
-    prior / (prior + users as f64)
+    let Some(group) = baseline.peers.as_ref() else {
+        return 1.0;
+    };
+    let holders = group.privileged as f64 / (group.members as f64 + prior);
+    prior / (prior + group.users_of(action) as f64) * (1.0 - holders.min(1.0))
 }
 
 #[cfg(test)]
