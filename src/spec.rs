@@ -8,6 +8,7 @@ use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+mod calibration;
 mod time;
 
 pub use time::{parse_duration, parse_duration_or_zero, TimeSpec, Windows};
@@ -197,6 +198,38 @@ pub struct ScoreSpec {
     /// `ScoringConfig::cold_start_events`; 0 turns cold start off).
     #[serde(default = "default_cold_start_events")]
     pub cold_start_events: u64,
+    /// How far back a window's score is ranked among all principals' scores for the
+    /// calibrated confidence (see [`crate::detect::calibrate`]).
+    #[serde(default = "default_tail_horizon")]
+    pub tail_horizon: String,
+    /// Decades of tail rarity (`-log10` of the share of recent windows scoring as high) at
+    /// which the calibrated confidence equals the evidence confidence.
+    #[serde(default = "default_tail_decades")]
+    pub tail_decades: f64,
+    /// Run the streaming isolation forest over the scored windows; its score's tail
+    /// weighs the calibrated confidence too.
+    #[serde(default = "default_forest")]
+    pub forest: bool,
+    /// `tail_decades` for the forest score's tail.
+    #[serde(default = "default_forest_decades")]
+    pub forest_decades: f64,
+}
+
+fn default_tail_horizon() -> String {
+    "24h".into()
+}
+fn default_tail_decades() -> f64 {
+    crate::detect::calibrate::Calibration::default().decades
+}
+fn default_forest() -> bool {
+    crate::detect::calibrate::Calibration::default()
+        .forest_decades
+        .is_some()
+}
+fn default_forest_decades() -> f64 {
+    crate::detect::calibrate::Calibration::default()
+        .forest_decades
+        .unwrap_or(2.5)
 }
 
 fn default_peer_prior() -> f64 {
@@ -221,6 +254,10 @@ impl Default for ScoreSpec {
             min_confidence: default_min_confidence(),
             peer_prior: default_peer_prior(),
             cold_start_events: default_cold_start_events(),
+            tail_horizon: default_tail_horizon(),
+            tail_decades: default_tail_decades(),
+            forest: default_forest(),
+            forest_decades: default_forest_decades(),
         }
     }
 }
@@ -284,6 +321,7 @@ impl Spec {
     pub fn validate(&self) -> Result<()> {
         self.time.windows()?;
         self.alerts.cooldown_secs()?;
+        self.score.calibration()?;
         for (what, v) in [
             ("score.threshold", self.score.threshold),
             ("score.min_confidence", self.score.min_confidence),

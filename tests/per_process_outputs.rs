@@ -42,7 +42,13 @@ fn process_placeholder_splits_outputs_by_principal_and_loses_nothing() {
     text.push_str("not json\n{\"truncated\": \n");
     std::fs::write(&input, text).unwrap();
     let spec = dir.path().join("spec.toml");
-    std::fs::write(&spec, "[time]\nbaseline = \"6h\"\n").unwrap();
+    // Without the forest: on one day of data its models rest on a few hours of windows and
+    // keep the one alert of this input (a grant) under the calibrated confidence.
+    std::fs::write(
+        &spec,
+        "[time]\nbaseline = \"6h\"\n[score]\nforest = false\n",
+    )
+    .unwrap();
     let run = |out: &Path, processes: usize, workers: usize, name: &str| {
         let mut args = strings(&["run", &path(&spec), "--format", "gcp"]);
         args.extend(strings(&["--input", &path(&input)]));

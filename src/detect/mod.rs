@@ -1,6 +1,7 @@
 //! Detection: per-principal behaviour profiles and the anomaly score computed from them.
 
 pub mod alert;
+pub mod calibrate;
 pub mod forest;
 pub mod lifecycle;
 pub mod monitor;

@@ -5,6 +5,7 @@
 //! Timestamps are event-time seconds (`u64`), stamped at the end of each event's granule
 //! by the ingest source.
 
+pub mod calibrate_tail;
 pub mod collect_ordered;
 pub mod commit_offsets;
 pub mod entity_edges;
@@ -18,6 +19,7 @@ pub mod score_windows;
 pub mod sliding_window;
 pub mod window_features;
 
+pub use calibrate_tail::CalibrateTail;
 pub use collect_ordered::CollectOrdered;
 pub use commit_offsets::CommitOffsets;
 pub use entity_edges::EntityEdges;

@@ -20,10 +20,13 @@ use differential_dataflow::AsCollection;
 use std::io::IsTerminal;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
-use timely::dataflow::operators::vec::{Filter, Map};
+use timely::dataflow::operators::vec::Map;
 use timely::dataflow::operators::Concat;
 
+mod calibrated;
 mod output;
+
+use calibrated::calibrated_windows;
 
 use output::{
     score_line, sink_gather, sum_report_counts, write_alerts, write_rule_alerts, ScoreSinkRecord,
@@ -78,6 +81,7 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
     let windows = options.spec.time.windows()?;
     let cooldown = options.spec.alerts.cooldown_secs()?;
     let scoring = options.spec.scoring()?;
+    let calibration = options.spec.score.calibration()?;
     let ingest_config = IngestConfig {
         format: options.spec.source.format,
         lateness_ns: windows.lateness as i64 * 1_000_000_000,
@@ -224,16 +228,17 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
                     }
                     (events, Some(alerts), fence)
                 };
-                let windows = events.score_windows(scoring);
+                let windows = calibrated_windows(events.score_windows(scoring), calibration);
                 let mut scored = windows
                     .inner
-                    .filter(|(_, _, diff)| *diff > 0)
-                    .map(move |((principal, scored), end, diff)| {
+                    .map(move |((principal, mut scored, calibrated), end, diff)| {
                         let line = if render {
-                            score_line(&principal, end, window, &scored)
+                            score_line(&principal, end, window, &scored, &calibrated)
                         } else {
                             String::new()
                         };
+                        // Alerts rest on the calibrated confidence.
+                        scored.confidence_ppm = calibrated.confidence_ppm;
                         let fires = firing.fires(&scored).then_some(scored);
                         ((principal, fires, line, None), end, diff)
                     })

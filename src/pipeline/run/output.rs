@@ -3,6 +3,7 @@
 
 use super::RunReport;
 use crate::detect::alert::Alert;
+use crate::detect::calibrate::Calibrated;
 use crate::event::time::format_rfc3339_secs;
 use crate::operators::ScoredWindow;
 use crate::sigma::RuleAlert;
@@ -39,6 +40,23 @@ pub struct ScoreRecord {
     pub window_events: u64,
     /// Events in the baseline.
     pub baseline_events: u64,
+    /// Share of all principals' recent windows scoring at least as high (the score's
+    /// empirical tail; 1 without history).
+    #[serde(default = "one")]
+    pub tail: f64,
+    /// The confidence alerts use: `confidence` weighed by the tail's rarity.
+    #[serde(default)]
+    pub calibrated_confidence: f64,
+    /// The streaming isolation forest's score in [0, 1], when it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forest: Option<f64>,
+    /// The forest score's tail among recent windows, when the forest runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forest_tail: Option<f64>,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// With per-process outputs each process's sink counted its own share of scored windows and
@@ -86,7 +104,13 @@ pub(super) fn sink_gather(
 }
 
 /// One scored window as a line of the scores sink (JSON and a newline).
-pub(super) fn score_line(principal: &str, end: u64, window: u64, scored: &ScoredWindow) -> String {
+pub(super) fn score_line(
+    principal: &str,
+    end: u64,
+    window: u64,
+    scored: &ScoredWindow,
+    calibrated: &Calibrated,
+) -> String {
     let record = ScoreRecord {
         principal: principal.to_string(),
         window_start: format_rfc3339_secs(end.saturating_sub(window) as i64),
@@ -96,6 +120,10 @@ pub(super) fn score_line(principal: &str, end: u64, window: u64, scored: &Scored
         confidence: scored.confidence_ppm as f64 / 1e6,
         window_events: scored.window_events,
         baseline_events: scored.baseline_events,
+        tail: calibrated.tail.share(),
+        calibrated_confidence: calibrated.confidence_ppm as f64 / 1e6,
+        forest: calibrated.forest.map(|(ppm, _)| ppm as f64 / 1e6),
+        forest_tail: calibrated.forest.map(|(_, tail)| tail.share()),
     };
     let mut line = serde_json::to_string(&record).expect("a score record serializes");
     line.push('\n');
