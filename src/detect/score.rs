@@ -18,7 +18,7 @@ mod tests;
 use crate::detect::profile::{Categorical, Profile};
 use serde::{Deserialize, Serialize};
 
-pub use peers::score_with_peers;
+pub use peers::{blend_with_peers, score_with_peers};
 
 /// Per-feature weights: the most a feature alone can contribute to the score.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

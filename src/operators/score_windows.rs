@@ -5,7 +5,7 @@ use super::{PeerBaselines, PeerGroups, SlidingWindow};
 use crate::detect::peer::{peer_group, PeerBaseline, PeerPrivileges};
 use crate::detect::privileged::is_privileged;
 use crate::detect::profile::Profile;
-use crate::detect::score::{score_with_peers, ScoringConfig};
+use crate::detect::score::{blend_with_peers, score, Contribution, Score, ScoringConfig};
 use crate::event::{AuditEvent, PrincipalType};
 use differential_dataflow::VecCollection;
 use serde::{Deserialize, Serialize};
@@ -68,10 +68,11 @@ pub struct ScoredWindow {
 pub struct ColdWindow {
     /// The group, by the principal and the type of its latest event in the window.
     pub group: Interned,
-    /// The window's profile.
-    pub now: Profile,
-    /// The principal's own (short) baseline and history.
-    pub past: Profile,
+    /// The window's events (shared with the window's arrangement) and their counts.
+    pub events: Vec<(Arc<EventFacts>, u64)>,
+    /// The own score's feature values and confidence, as `f64` bits (so the record is
+    /// `Ord`): what blending with the group needs of the principal's own baseline.
+    pub own: ([u64; 9], u64),
 }
 
 fn ppm(x: f64) -> u32 {
@@ -174,6 +175,7 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                 }
                 let (mut now, mut past) = (Profile::default(), Profile::default());
                 let mut evidence = Vec::new();
+                let mut events = Vec::new();
                 let mut peers: Option<&PeerPrivileges> = None;
                 for (input, count) in inputs {
                     let count = (*count).max(0) as u64;
@@ -181,6 +183,7 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                         ScoreInput::Evidence(e) => {
                             e.add_to(&mut now, count);
                             evidence.push(&**e);
+                            events.push((e, count));
                         }
                         ScoreInput::Baseline(entry) => entry.add_to(&mut past, count),
                         ScoreInput::Observed(fact) => fact.add_to(&mut past, count),
@@ -196,12 +199,17 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                 if now.events == 0 {
                     return;
                 }
-                let window = scored_window(&now, &evidence, &past, None, &config);
+                let own = score(&now, &past, &config);
+                let features = own.features.map(f64::to_bits);
+                let confidence = own.confidence.to_bits();
+                let window = scored_window(own, &now, &evidence, &past);
                 // A short baseline: the window is rescored below with its group's.
                 let cold = (past.events < cold_below).then(|| {
                     let group = peer_group(&principal.text, window.principal_type);
                     let group = Interned::new(&group);
-                    Arc::new(ColdWindow { group, now, past })
+                    let events = events.iter().map(|(e, n)| ((*e).clone(), *n)).collect();
+                    let own = (features, confidence);
+                    Arc::new(ColdWindow { group, events, own })
                 });
                 output.push(((window, cold), 1));
             });
@@ -230,14 +238,33 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
 }
 
 /// A cold window's score, confidence and drivers, against its own baseline and its
-/// group's ([`score_with_peers`]); its counts, type and evidence stay.
+/// group's ([`blend_with_peers`]); its counts, type and evidence stay.
 fn rescored(
     window: &ScoredWindow,
     cold: &ColdWindow,
     lent: &PeerBaseline,
     config: &ScoringConfig,
 ) -> ScoredWindow {
-    let s = score_with_peers(&cold.now, &cold.past, Some(lent), config);
+    let mut now = Profile::default();
+    for (event, count) in &cold.events {
+        event.add_to(&mut now, *count);
+    }
+    let own = Score {
+        score: ppm_value(window.score_ppm),
+        confidence: f64::from_bits(cold.own.1),
+        explanation: window
+            .drivers
+            .iter()
+            .map(|d| Contribution {
+                feature: d.feature.clone(),
+                observed: d.observed.clone(),
+                expected: d.expected.clone(),
+                score: ppm_value(d.score_ppm),
+            })
+            .collect(),
+        features: cold.own.0.map(f64::from_bits),
+    };
+    let s = blend_with_peers(own, window.baseline_events, &now, lent, config);
     ScoredWindow {
         score_ppm: ppm(s.score),
         confidence_ppm: ppm(s.confidence),
@@ -246,15 +273,17 @@ fn rescored(
     }
 }
 
-/// One principal's window scored against its baseline and history.
+fn ppm_value(ppm: u32) -> f64 {
+    f64::from(ppm) / 1e6
+}
+
+/// One principal's window, scored (`s`) against its baseline and history.
 fn scored_window(
+    s: Score,
     now: &Profile,
     evidence: &[&EventFacts],
     past: &Profile,
-    peers: Option<&PeerBaseline>,
-    config: &ScoringConfig,
 ) -> ScoredWindow {
-    let s = score_with_peers(now, past, peers, config);
     ScoredWindow {
         score_ppm: ppm(s.score),
         confidence_ppm: ppm(s.confidence),

@@ -28,11 +28,26 @@ pub fn score_with_peers(
     config: &ScoringConfig,
 ) -> Score {
     let own = score(current, baseline, config);
+    match peers {
+        Some(peers) => blend_with_peers(own, baseline.events, current, peers, config),
+        None => own,
+    }
+}
+
+/// [`score_with_peers`] from the principal's own score (against its `baseline_events`
+/// baseline events) and its window: what a dataflow keeps of a cold window.
+pub fn blend_with_peers(
+    own: Score,
+    baseline_events: u64,
+    current: &Profile,
+    peers: &PeerBaseline,
+    config: &ScoringConfig,
+) -> Score {
     let cold = config.cold_start_events;
-    let Some(peers) = peers.filter(|p| baseline.events < cold && p.profile.events > 0) else {
+    if baseline_events >= cold || peers.profile.events == 0 {
         return own;
-    };
-    let w = baseline.events as f64 / cold as f64;
+    }
+    let w = baseline_events as f64 / cold as f64;
     let borrowed = score(current, &peers.profile, config);
     let personal = |i: usize| PERSONAL.contains(&FEATURES[i]);
     let features: [f64; 9] = std::array::from_fn(|i| match personal(i) {
