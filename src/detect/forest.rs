@@ -12,17 +12,7 @@ use crate::operators::ScoredWindow;
 use serde::{Deserialize, Serialize};
 
 /// The driver features of [`crate::detect::score`], in vector order.
-pub const DRIVER_FEATURES: [&str; 9] = [
-    "privileged_action",
-    "action",
-    "service",
-    "network",
-    "user_agent",
-    "hour_of_day",
-    "event_rate",
-    "failure_ratio",
-    "denied_ratio",
-];
+pub const DRIVER_FEATURES: [&str; 9] = crate::detect::score::FEATURES;
 
 /// Length of a [`window_vector`]: log window events, log baseline events, confidence and
 /// one score per driver feature.
