@@ -53,14 +53,22 @@ pub enum Error {
     /// A Kafka client could not be created or a broker refused a request.
     #[error("kafka: {0}; check --kafka BROKERS, the topic and the --kafka-option settings")]
     Kafka(String),
+    /// Standard output's reader went away (`auditflow run | head`): the run stopped early,
+    /// which is no failure (see [`crate::sink::stdout()`]).
+    #[error("standard output closed by its reader")]
+    StdoutClosed,
     /// The timely runtime failed to start or a worker panicked.
     #[error("dataflow failed: {0}")]
     Dataflow(String),
 }
 
 impl Error {
-    /// An I/O error on a path.
+    /// An I/O error on a path; a write to standard output whose reader went away is
+    /// [`Error::StdoutClosed`].
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        if crate::sink::stdout::is_stdout_closed(&source) {
+            return Error::StdoutClosed;
+        }
         Error::Io {
             action,
             path: path.into(),

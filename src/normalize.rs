@@ -42,6 +42,10 @@ pub fn normalize_files(
             (Box::new(file), Arc::from(path.display().to_string()))
         };
         let mut handle = |pos: Position, record: std::result::Result<&[u8], ParseError>| {
+            // After a failed write (say stdout closed by `| head`) only skim to the end.
+            if write_error.is_some() {
+                return;
+            }
             summary.records += 1;
             let result = match record {
                 Ok(raw) => {

@@ -1,12 +1,16 @@
 //! A local cluster: N processes of one program on free loopback ports, their output
 //! prefixed with `[p0]`, `[p1]`, ..., signals forwarded, failures named.
+//!
+//! SIGINT and SIGTERM are forwarded to stop the processes; SIGHUP is forwarded and the
+//! launcher keeps waiting, so `kill -HUP` on it reloads the rules of every `run` process as
+//! it would on a single one (crate::sigma::reload).
 
 use super::free_loopback_hosts;
 use crate::{Error, Result};
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,8 +41,8 @@ pub struct ProcessExit {
 
 /// Runs `options.processes` processes of `options.program` with `args` followed by
 /// `--workers W --processes N --process I --hostfile F`, where F lists free loopback ports.
-/// Output lines are prefixed with the process (`[p0] ...`). SIGINT and SIGTERM received
-/// while waiting are forwarded to every child. Returns every process's exit; use
+/// Output lines are prefixed with the process (`[p0] ...`). SIGINT, SIGTERM and SIGHUP
+/// received while waiting are forwarded to every running child. Returns every process's exit; use
 /// [`check_exits`] to turn failures into an error.
 pub fn launch(options: &LaunchOptions) -> Result<Vec<ProcessExit>> {
     if options.processes == 0 || options.workers == 0 {
@@ -51,11 +55,7 @@ pub fn launch(options: &LaunchOptions) -> Result<Vec<ProcessExit>> {
     let hostfile = tempfile_path("hosts");
     std::fs::write(&hostfile, hosts.join("\n") + "\n")
         .map_err(|e| Error::io("cannot create", &hostfile, e))?;
-    let signal = Arc::new(AtomicUsize::new(0));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register_usize(sig, signal.clone(), sig as usize)
-            .map_err(|e| Error::Dataflow(format!("cannot handle signals: {e}")))?;
-    }
+    let signals = Signals::register()?;
     let mut children = Vec::new();
     let mut pumps = Vec::new();
     for process in 0..options.processes {
@@ -73,7 +73,7 @@ pub fn launch(options: &LaunchOptions) -> Result<Vec<ProcessExit>> {
         let mut child = match spawned {
             Ok(child) => child,
             Err(e) => {
-                stop_all(&mut children, rustix::process::Signal::TERM);
+                signal_all(&children, rustix::process::Signal::TERM);
                 let _ = std::fs::remove_file(&hostfile);
                 return Err(Error::io("cannot start", &options.program, e));
             }
@@ -91,7 +91,7 @@ pub fn launch(options: &LaunchOptions) -> Result<Vec<ProcessExit>> {
         }
         children.push(child);
     }
-    let exits = wait_all(&mut children, &signal);
+    let exits = wait_all(&mut children, &signals);
     for pump in pumps {
         let _ = pump.join();
     }
@@ -118,18 +118,54 @@ pub fn check_exits(exits: &[ProcessExit]) -> Result<()> {
     }
 }
 
-/// Polls the children until all exit, forwarding any signal received meanwhile.
-fn wait_all(children: &mut [Child], signal: &AtomicUsize) -> Result<Vec<ProcessExit>> {
+/// The signals the launcher forwards, as flags its wait loop polls.
+struct Signals {
+    /// SIGINT or SIGTERM, by number (0: none).
+    stop: Arc<AtomicUsize>,
+    /// SIGHUP: kept apart from `stop`, so a reload cannot hide a stop or turn into one.
+    hangup: Arc<AtomicBool>,
+}
+
+impl Signals {
+    fn register() -> Result<Signals> {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let signals = Signals {
+            stop: Arc::default(),
+            hangup: Arc::default(),
+        };
+        let error = |e: std::io::Error| Error::Dataflow(format!("cannot handle signals: {e}"));
+        for sig in [SIGINT, SIGTERM] {
+            signal_hook::flag::register_usize(sig, signals.stop.clone(), sig as usize)
+                .map_err(error)?;
+        }
+        signal_hook::flag::register(SIGHUP, signals.hangup.clone()).map_err(error)?;
+        Ok(signals)
+    }
+}
+
+/// Polls the children until all exit, forwarding any signal received meanwhile to those
+/// not yet reaped (a reaped child's pid may already belong to another process).
+fn wait_all(children: &mut [Child], signals: &Signals) -> Result<Vec<ProcessExit>> {
+    use rustix::process::Signal;
     let mut exits: Vec<Option<ExitStatus>> = vec![None; children.len()];
     while exits.iter().any(Option::is_none) {
-        let received = signal.swap(0, Ordering::Relaxed);
+        let running = || {
+            children
+                .iter()
+                .zip(&exits)
+                .filter(|(_, exit)| exit.is_none())
+                .map(|(child, _)| child)
+        };
+        if signals.hangup.swap(false, Ordering::Relaxed) {
+            signal_all(running(), Signal::HUP);
+        }
+        let received = signals.stop.swap(0, Ordering::Relaxed);
         if received != 0 {
-            let sig = if received == signal_hook::consts::SIGINT as usize {
-                rustix::process::Signal::INT
-            } else {
-                rustix::process::Signal::TERM
+            let sig = match received == signal_hook::consts::SIGINT as usize {
+                true => Signal::INT,
+                false => Signal::TERM,
             };
-            stop_all(children, sig);
+            signal_all(running(), sig);
         }
         for (child, exit) in children.iter_mut().zip(exits.iter_mut()) {
             if exit.is_none() {
@@ -150,8 +186,8 @@ fn wait_all(children: &mut [Child], signal: &AtomicUsize) -> Result<Vec<ProcessE
         .collect())
 }
 
-fn stop_all(children: &mut [Child], sig: rustix::process::Signal) {
-    for child in children.iter() {
+fn signal_all<'c>(children: impl IntoIterator<Item = &'c Child>, sig: rustix::process::Signal) {
+    for child in children {
         if let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32) {
             let _ = rustix::process::kill_process(pid, sig);
         }

@@ -344,7 +344,11 @@ pub fn write_files(
             .map(|f| BufWriter::with_capacity(1 << 20, f))
             .map_err(|e| Error::io("cannot create", path, e))
     };
-    let mut records = create(out)?;
+    // `-` is stdout, so `generate --out - | head` ends quietly (see crate::sink::stdout).
+    let mut records: Box<dyn Write> = match out.to_str() {
+        Some("-") => Box::new(BufWriter::new(crate::sink::stdout())),
+        _ => Box::new(create(out)?),
+    };
     let mut label_file = match labels {
         Some(path) => {
             let mut w = create(path)?;

@@ -121,6 +121,10 @@ pub fn run_features(options: FeaturesOptions) -> Result<RunSummary> {
         error.map_or(Ok(()), Err)
     })?;
     drop(progress);
+    if crate::sink::stdout_closed() {
+        // Stopped early, so the file outputs are incomplete: leave them uncommitted.
+        return Err(crate::Error::StdoutClosed);
+    }
     rows.finish()?;
     dead.finish()?;
     Ok(RunSummary::from_counters(

@@ -314,6 +314,10 @@ pub fn run_pipeline(options: RunOptions) -> Result<RunReport> {
         })?;
     }
     drop(progress);
+    if crate::sink::stdout_closed() {
+        // Stopped early, so the file outputs are incomplete: leave them uncommitted.
+        return Err(crate::Error::StdoutClosed);
+    }
     for out in [alerts_out, scores_out, late_out].into_iter().flatten() {
         out.finish()?;
     }

@@ -10,6 +10,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 pub mod kafka;
+pub mod stdout;
+
+pub use stdout::{stdout, stdout_closed};
 
 /// Where a stream of lines goes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,7 +77,7 @@ impl Target {
     pub fn open(&self) -> Result<Output> {
         Ok(match self {
             Target::Stdout => Output {
-                writer: Box::new(BufWriter::new(std::io::stdout())),
+                writer: Box::new(BufWriter::new(stdout())),
                 rename: None,
                 gather: Gather::Leader,
             },

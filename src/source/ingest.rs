@@ -229,6 +229,11 @@ where
                 units.remove(i);
             }
             units.extend(found.into_iter().map(UnitState::new));
+            if crate::sink::stdout_closed() {
+                // Nobody reads the results any more (`| head`): stop reading, so the run
+                // ends (also a follow or Kafka run) and reports the closed stdout.
+                units.clear();
+            }
             for (time, mut items) in std::mem::take(&mut staged) {
                 output
                     .session(&current.delayed(&time))

@@ -2,6 +2,8 @@
 //! reference computation of the stage-1 features.
 #![allow(dead_code)]
 
+pub mod reload;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::Path;

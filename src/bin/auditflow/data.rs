@@ -30,7 +30,7 @@ pub struct GenerateArgs {
     /// Injected incidents (default: principals / 25, at least 3).
     #[arg(long)]
     incidents: Option<u32>,
-    /// Output file (JSON lines).
+    /// Output file (JSON lines), or - for stdout.
     #[arg(long)]
     out: PathBuf,
     /// Labels TSV of the injected events.

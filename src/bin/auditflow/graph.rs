@@ -105,7 +105,7 @@ impl GraphArgs {
             exported = true;
         }
         if !exported {
-            std::io::stdout()
+            auditflow::sink::stdout()
                 .write_all(to_text(&graph).as_bytes())
                 .map_err(|e| Error::io("cannot write", "stdout", e))?;
         }

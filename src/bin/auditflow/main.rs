@@ -73,7 +73,8 @@ fn main() -> ExitCode {
         Command::Produce(args) => args.execute(),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        // The reader of our stdout has what it wanted (`| head`): like ripgrep, end quietly.
+        Ok(()) | Err(Error::StdoutClosed) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("auditflow: {e}");
             ExitCode::from(exit_code(&e))

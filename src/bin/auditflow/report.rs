@@ -85,7 +85,7 @@ impl CrosstabArgs {
                 } else {
                     render::to_text(&crosstab)
                 };
-                std::io::stdout()
+                auditflow::sink::stdout()
                     .write_all(text.as_bytes())
                     .map_err(|e| auditflow::Error::io("cannot write", "stdout", e))?;
             }
