@@ -207,3 +207,41 @@ fn two_processes_of_two_workers_share_eight_partitions_reading_each_once() {
     assert_eq!(committed.len(), 8);
     assert_eq!(committed.values().sum::<i64>(), records.len() as i64);
 }
+
+#[test]
+fn every_cluster_shape_reads_kafka_into_the_alerts_a_file_gives() {
+    // 2x2 is covered above; here the other shapes of `tests/cluster.rs`: one worker, four
+    // threads in one process, four processes of one worker each.
+    let broker = Tansu::start();
+    broker.create_topic("audit", 8);
+    let records = records(&generator(6_000, 12));
+    produce(&broker.bootstrap(), "audit", &records);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.jsonl");
+    write_file(&file, &records);
+    let from_file = run(file_plan(&file), 1, &dir.path().join("dead-file.jsonl"));
+    assert!(
+        !from_file.alerts.is_empty(),
+        "the generated input raises alerts"
+    );
+    for (processes, workers) in [(1, 1), (1, 4), (4, 1)] {
+        let group = format!("shape-{processes}x{workers}");
+        let plan = kafka_plan(&broker.bootstrap(), "audit", &group, StartFrom::Earliest);
+        let dead = dir.path().join(format!("dead-{group}.jsonl"));
+        let report = common::on_cluster(processes, workers, |e| run_on(plan.clone(), e, &dead));
+        assert_eq!(
+            report.summary.records,
+            records.len() as u64,
+            "{group}: read once"
+        );
+        assert_accounted(&report);
+        // Whole alerts, not only their ids: same scores, windows, evidence and order.
+        assert_eq!(report.alerts, from_file.alerts, "{group}");
+        let committed = committed(&broker.bootstrap(), &group, "audit", 8);
+        assert_eq!(
+            committed.values().sum::<i64>(),
+            records.len() as i64,
+            "{group}"
+        );
+    }
+}
