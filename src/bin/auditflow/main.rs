@@ -16,6 +16,14 @@ use auditflow::Error;
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
+// The engine allocates and frees many small batches and shared values across worker
+// threads; jemalloc's per-thread caches cost about a third less CPU than glibc malloc here,
+// with a lower peak (BENCHMARKS.md, "Allocator"). Library users choose their own allocator;
+// `--no-default-features` builds the binary with the system allocator.
+#[cfg(feature = "jemalloc")]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(
     name = "auditflow",
