@@ -305,4 +305,62 @@ mod tests {
         assert_eq!(&*principal.text, "alice@example.com");
         assert_eq!(&*facts.network.text, "203.0.113.0/24");
     }
+
+    #[test]
+    fn score_inputs_order_as_a_derive_would() {
+        use crate::detect::peer::PeerPrivileges;
+        use crate::operators::score_windows::ScoreInput;
+        #[derive(PartialEq, Eq, PartialOrd, Ord)]
+        enum Derived {
+            Baseline(BaselineEntry),
+            Observed(Fact),
+            Evidence(EventFacts),
+            Peers(PeerPrivileges),
+        }
+        let mut interner = Interner::default();
+        let mut inputs = Vec::new();
+        for (i, action) in ["SetIamPolicy", "storage.objects.get"].iter().enumerate() {
+            let facts = EventFacts {
+                time_ns: 3_600_000_000_000 * (2 - i as i64),
+                event_id: format!("e{i}").into(),
+                action: interner.intern(action),
+                service: interner.intern("iam.googleapis.com"),
+                network: interner.intern("203.0.113.0/24"),
+                user_agent: interner.intern("gcloud"),
+                outcome: Outcome::Success,
+                principal_type: PrincipalType::User,
+            };
+            let peers = PeerPrivileges {
+                group: format!("user@{i}"),
+                members: 3,
+                ..Default::default()
+            };
+            inputs.push((
+                ScoreInput::Baseline(Arc::new(facts.baseline_entry())),
+                Derived::Baseline(facts.baseline_entry()),
+            ));
+            inputs.push((
+                ScoreInput::Observed(Fact::Hour(i as i64)),
+                Derived::Observed(Fact::Hour(i as i64)),
+            ));
+            inputs.push((
+                ScoreInput::Evidence(Arc::new(facts.clone())),
+                Derived::Evidence(facts),
+            ));
+            inputs.push((
+                ScoreInput::Peers(Arc::new(peers.clone())),
+                Derived::Peers(peers),
+            ));
+        }
+        for (a, da) in &inputs {
+            for (b, db) in &inputs {
+                assert_eq!(a.cmp(b), da.cmp(db));
+                assert_eq!(a == b, da == db);
+            }
+            // A copy in another allocation is still equal.
+            let copy: ScoreInput =
+                serde_json::from_str(&serde_json::to_string(a).unwrap()).unwrap();
+            assert_eq!(a.cmp(&copy), Ordering::Equal);
+        }
+    }
 }
