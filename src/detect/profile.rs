@@ -106,11 +106,11 @@ pub struct Profile {
     /// Events whose outcome was `Denied`.
     pub denied: u64,
     /// Per categorical feature, the count of each value seen.
-    pub values: BTreeMap<Categorical, BTreeMap<String, u64>>,
+    pub values: BTreeMap<Categorical, BTreeMap<Arc<str>, u64>>,
     /// Events per hour, keyed by whole hours since the Unix epoch (UTC).
     pub hours: BTreeMap<i64, u64>,
     /// Privileged actions over the long history ([`Span::History`]), with counts.
-    pub privileged_history: BTreeMap<String, u64>,
+    pub privileged_history: BTreeMap<Arc<str>, u64>,
     /// The earliest hour (since the epoch) of the long history: how long the principal has
     /// been watched.
     pub history_since_hour: Option<i64>,
@@ -141,17 +141,41 @@ impl Profile {
         match counts.get_mut(value) {
             Some(n) => *n += count,
             None => {
-                counts.insert(value.to_string(), count);
+                counts.insert(value.into(), count);
+            }
+        }
+    }
+
+    /// [`Profile::add_value`] for a shared value: the profile keeps a reference to it
+    /// rather than a copy (scoring rebuilds profiles from shared values on every replay).
+    pub fn add_shared_value(&mut self, feature: Categorical, value: &Arc<str>, count: u64) {
+        let counts = self.values.entry(feature).or_default();
+        match counts.get_mut(&**value) {
+            Some(n) => *n += count,
+            None => {
+                counts.insert(value.clone(), count);
             }
         }
     }
 
     /// Records a privileged action seen in the long history.
     pub fn add_history(&mut self, action: &str, count: u64) {
-        *self
-            .privileged_history
-            .entry(action.to_string())
-            .or_default() += count;
+        match self.privileged_history.get_mut(action) {
+            Some(n) => *n += count,
+            None => {
+                self.privileged_history.insert(action.into(), count);
+            }
+        }
+    }
+
+    /// [`Profile::add_history`] for a shared action.
+    pub fn add_shared_history(&mut self, action: &Arc<str>, count: u64) {
+        match self.privileged_history.get_mut(&**action) {
+            Some(n) => *n += count,
+            None => {
+                self.privileged_history.insert(action.clone(), count);
+            }
+        }
     }
 
     /// Records that the principal was active in the long history at `hour`.
@@ -173,6 +197,6 @@ impl Profile {
         self.values
             .get(&feature)
             .into_iter()
-            .flat_map(|m| m.iter().map(|(k, v)| (k.as_str(), *v)))
+            .flat_map(|m| m.iter().map(|(k, v)| (&**k, *v)))
     }
 }

@@ -237,7 +237,7 @@ impl Fact {
     /// Adds `count` occurrences of this fact to a profile.
     pub fn add_to(&self, profile: &mut Profile, count: u64) {
         match self {
-            Fact::Value(feature, value) => profile.add_value(*feature, &value.text, count),
+            Fact::Value(feature, value) => profile.add_shared_value(*feature, &value.text, count),
             Fact::Hour(h) => *profile.hours.entry(*h).or_default() += count,
             Fact::Outcome(outcome) => {
                 profile.events += count;
@@ -247,7 +247,7 @@ impl Fact {
                     Outcome::Denied => profile.denied += count,
                 }
             }
-            Fact::PrivilegedAction(action) => profile.add_history(&action.text, count),
+            Fact::PrivilegedAction(action) => profile.add_shared_history(&action.text, count),
             Fact::ActiveDay(hour) => profile.add_history_hour(*hour),
         }
     }

@@ -6,6 +6,7 @@
 use super::ScoringConfig;
 use crate::detect::profile::{Categorical, Profile};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The counts the long history lends a categorical feature: the privileged actions the
 /// principal exercised over `history_secs` (the only values the dataflow keeps that long).
@@ -14,15 +15,15 @@ use std::collections::BTreeMap;
 pub(super) fn history_prior(
     baseline: &Profile,
     feature: Categorical,
-) -> Option<&BTreeMap<String, u64>> {
+) -> Option<&BTreeMap<Arc<str>, u64>> {
     (feature == Categorical::Action).then_some(&baseline.privileged_history)
 }
 
 /// A value's count for a categorical feature: its baseline count, else its long-history
 /// count times `history_prior_weight` (0 if neither knows it).
 pub(super) fn known_count(
-    base: Option<&BTreeMap<String, u64>>,
-    prior: Option<&BTreeMap<String, u64>>,
+    base: Option<&BTreeMap<Arc<str>, u64>>,
+    prior: Option<&BTreeMap<Arc<str>, u64>>,
     value: &str,
     config: &ScoringConfig,
 ) -> f64 {
@@ -124,7 +125,7 @@ pub(super) fn categorical<'a>(
             f1 += 1.0;
         }
         if baseline_top.is_none_or(|(_, t)| c > t) {
-            baseline_top = Some((v.as_str(), c));
+            baseline_top = Some((&**v, c));
         }
     }
     // Values only the long history knows: pseudo-counts beside the baseline's own.
@@ -132,7 +133,7 @@ pub(super) fn categorical<'a>(
         prior
             .into_iter()
             .flatten()
-            .filter(|(v, _)| base.and_then(|m| m.get(*v)).is_none_or(|&b| b == 0))
+            .filter(|(v, _)| base.and_then(|m| m.get(&**v)).is_none_or(|&b| b == 0))
             .map(|(v, _)| known_count(None, prior, v, config))
             .filter(|&c| c > 0.0)
     };
@@ -176,7 +177,7 @@ pub(super) fn categorical<'a>(
             unusual += 1;
         }
         if e > 0.0 && top.is_none_or(|(_, _, _, t)| c * e > t) {
-            top = Some((v.as_str(), c, b, c * e));
+            top = Some((&**v, c, b, c * e));
         }
     }
     let score = if total > 0.0 {

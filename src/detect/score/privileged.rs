@@ -33,7 +33,7 @@ pub(super) fn privileged_action<'a>(
         distinct += 1;
         f1 += f64::from(u8::from(c == 1.0));
         if is_privileged(v) && baseline_top.is_none_or(|(_, t)| c > t) {
-            baseline_top = Some((v.as_str(), c));
+            baseline_top = Some((&**v, c));
         }
     }
     let history = &baseline.privileged_history;
@@ -88,7 +88,7 @@ pub(super) fn privileged_action<'a>(
         }
         if r > score {
             score = r;
-            top = Some((v.as_str(), c as f64, b));
+            top = Some((&**v, c as f64, b));
             top_history = history.get(v).copied().unwrap_or(0);
             peers = baseline
                 .peers
