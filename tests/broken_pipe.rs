@@ -1,6 +1,7 @@
 //! `auditflow ... | head -n 1`: a reader that closes stdout early ends the run quietly with
 //! status 0 (as ripgrep does), for `run`, `parse`, `features` and `generate --out -`; a
-//! broken pipe on a file output (a FIFO) stays an error.
+//! broken pipe on a file output (a FIFO) stays an error. Report commands (`sigma check`,
+//! `bench`, `evaluate`) end quietly too.
 
 mod common;
 
@@ -130,4 +131,33 @@ fn a_broken_pipe_on_a_file_output_is_still_an_error() {
         err.contains("Broken pipe") && !err.contains("panicked"),
         "{err}"
     );
+}
+
+/// Runs `args` with stdout a pipe whose reader is gone before the command writes anything.
+fn into_a_closed_pipe(args: &[&str]) -> Output {
+    let mut child = auditflow()
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The command loads its input first, so its first line meets a closed pipe.
+    drop(child.stdout.take());
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn report_commands_end_quietly_when_stdout_closes() {
+    let rules = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/sigma/rules");
+    let rules = rules.to_str().unwrap();
+    for args in [
+        vec!["sigma", "check", rules],
+        vec!["sigma", "check", "--json", rules],
+        vec!["bench", "--events", "2000", "--workers", "1"],
+    ] {
+        let out = into_a_closed_pipe(&args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
 }

@@ -1,6 +1,6 @@
 //! `bench`: the scoring engine from a source into a blackhole, measured.
 
-use crate::common::Workers;
+use crate::common::{say, Workers};
 use auditflow::cluster::launch::{check_exits, launch, LaunchOptions};
 use auditflow::parse::Format;
 use auditflow::pipeline::bench::{run_bench_from, BenchReport, LatencyFrom};
@@ -114,10 +114,10 @@ impl BenchArgs {
             return Ok(());
         }
         if self.json {
-            println!(
+            say(format_args!(
                 "{}",
                 serde_json::to_string(&report).expect("a bench report serializes")
-            );
+            ));
         } else {
             print_report(&report);
         }
@@ -166,24 +166,24 @@ impl BenchArgs {
 fn print_report(r: &BenchReport) {
     let s = &r.summary;
     let l = &r.latency_ms;
-    println!(
+    say(format_args!(
         "{} processes x {} workers: {} events in {:.2}s",
         r.processes, r.workers, s.records, r.seconds
-    );
-    println!(
+    ));
+    say(format_args!(
         "throughput: {:.0} events/s, {:.1} MB/s ({} scored-window outputs)",
         r.events_per_sec, r.mb_per_sec, r.outputs
-    );
-    println!(
+    ));
+    say(format_args!(
         "event-to-output latency: p50 {:.1} ms, p99 {:.1} ms, p99.9 {:.1} ms, max {:.1} ms ({} events)",
         l.p50, l.p99, l.p999, l.max, l.samples
-    );
-    println!(
+    ));
+    say(format_args!(
         "peak memory: {:.1} MiB (process 0), {:.1} MiB (all processes), {} arranged records",
         r.peak_rss_bytes as f64 / (1 << 20) as f64,
         r.peak_rss_bytes_all as f64 / (1 << 20) as f64,
         r.peak_arranged_records
-    );
+    ));
     let mut largest: Vec<_> = r.held_at_peak.iter().collect();
     largest.sort_by_key(|(name, h)| (std::cmp::Reverse(h.traced + h.batched), *name));
     let largest: Vec<String> = largest
@@ -191,13 +191,13 @@ fn print_report(r: &BenchReport) {
         .take(4)
         .map(|(name, h)| format!("{name} {}+{}", h.traced, h.batched))
         .collect();
-    println!(
+    say(format_args!(
         "held at peak: {} records in traces and batchers (largest, traced+batched: {})",
         r.peak_held_records,
         largest.join(", ")
-    );
-    println!(
+    ));
+    say(format_args!(
         "records: {} processed, {} late, {} dead-lettered",
         s.processed, s.late, s.dead_lettered
-    );
+    ));
 }

@@ -79,3 +79,18 @@ pub fn print_quality(q: &Quality) {
         eprintln!("  {kind:<24} recall {} of {}", k.detected, k.incidents);
     }
 }
+
+/// Prints one line of a report to stdout. A reader that closed the pipe early
+/// (`auditflow sigma check rules/ | head -n 1`) ends the command quietly with status 0, as
+/// the streaming commands do; `println!` would panic there. Any other write error is
+/// reported and exits 1.
+pub fn say(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    if let Err(error) = writeln!(std::io::stdout().lock(), "{line}") {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("auditflow: cannot write to stdout: {error}");
+        std::process::exit(1);
+    }
+}

@@ -1,6 +1,6 @@
 //! `generate`, `evaluate`, `parse` and `features`: working with audit data directly.
 
-use crate::common::Workers;
+use crate::common::{say, Workers};
 use auditflow::evaluate::{read_alerts, read_json_lines, read_labels};
 use auditflow::generate::GeneratorConfig;
 use auditflow::parse::Format;
@@ -92,10 +92,10 @@ impl EvaluateArgs {
             &read_labels(&self.labels)?,
             parse_duration("--window", &self.window)?,
         );
-        println!(
+        say(format_args!(
             "{}",
             serde_json::to_string_pretty(&quality).expect("serializable")
-        );
+        ));
         Ok(())
     }
 }

@@ -1,5 +1,6 @@
 //! `sigma`: Sigma rule tools.
 
+use crate::common::say;
 use auditflow::sigma::CheckReport;
 use std::path::PathBuf;
 
@@ -37,26 +38,30 @@ impl CheckArgs {
     fn execute(self) -> auditflow::Result<()> {
         let report = CheckReport::check(&self.paths)?;
         if self.json {
-            println!("{}", report.to_json());
+            say(format_args!("{}", report.to_json()));
             return Ok(());
         }
         for loaded in &report.loaded {
             let rule = &loaded.rule;
-            println!(
+            say(format_args!(
                 "ok      {}  [{:?}] {}",
                 loaded.path.display(),
                 rule.target,
                 rule.title
-            );
+            ));
         }
         for failed in &report.failed {
-            println!("FAILED  {}  {}", failed.path.display(), failed.reason);
+            say(format_args!(
+                "FAILED  {}  {}",
+                failed.path.display(),
+                failed.reason
+            ));
         }
-        println!(
+        say(format_args!(
             "{} rules load, {} do not",
             report.loaded.len(),
             report.failed.len()
-        );
+        ));
         Ok(())
     }
 }
