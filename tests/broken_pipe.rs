@@ -8,7 +8,7 @@ mod common;
 use common::auditflow;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::{Child, Output, Stdio};
 
 /// Generated GCP records, enough that every command below writes far more than a pipe
 /// holds (parse ~10 MB, features ~1 MB, run's scores ~6 MB).
@@ -24,14 +24,19 @@ fn generate(path: &Path) {
     assert!(out.status.success(), "{out:?}");
 }
 
-/// Runs `args` with stdout piped, reads its first line, closes the pipe and waits.
-fn first_line_then_close(args: &[&str]) -> (String, Output) {
-    let mut child = auditflow()
+/// Starts `args` with stdout and stderr piped.
+fn spawn_piped(args: &[&str]) -> Child {
+    auditflow()
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs `args` with stdout piped, reads its first line, closes the pipe and waits.
+fn first_line_then_close(args: &[&str]) -> (String, Output) {
+    let mut child = spawn_piped(args);
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
@@ -135,12 +140,7 @@ fn a_broken_pipe_on_a_file_output_is_still_an_error() {
 
 /// Runs `args` with stdout a pipe whose reader is gone before the command writes anything.
 fn into_a_closed_pipe(args: &[&str]) -> Output {
-    let mut child = auditflow()
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(args);
     // The command loads its input first, so its first line meets a closed pipe.
     drop(child.stdout.take());
     child.wait_with_output().unwrap()

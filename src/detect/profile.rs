@@ -137,45 +137,43 @@ impl Profile {
 
     /// Adds `count` occurrences of a categorical value (as [`Observation::Value`]).
     pub fn add_value(&mut self, feature: Categorical, value: &str, count: u64) {
-        let counts = self.values.entry(feature).or_default();
-        match counts.get_mut(value) {
-            Some(n) => *n += count,
-            None => {
-                counts.insert(value.into(), count);
-            }
-        }
+        bump(
+            self.values.entry(feature).or_default(),
+            value,
+            || value.into(),
+            count,
+        );
     }
 
     /// [`Profile::add_value`] for a shared value: the profile keeps a reference to it
     /// rather than a copy (scoring rebuilds profiles from shared values on every replay).
     pub fn add_shared_value(&mut self, feature: Categorical, value: &Arc<str>, count: u64) {
-        let counts = self.values.entry(feature).or_default();
-        match counts.get_mut(&**value) {
-            Some(n) => *n += count,
-            None => {
-                counts.insert(value.clone(), count);
-            }
-        }
+        bump(
+            self.values.entry(feature).or_default(),
+            value,
+            || value.clone(),
+            count,
+        );
     }
 
     /// Records a privileged action seen in the long history.
     pub fn add_history(&mut self, action: &str, count: u64) {
-        match self.privileged_history.get_mut(action) {
-            Some(n) => *n += count,
-            None => {
-                self.privileged_history.insert(action.into(), count);
-            }
-        }
+        bump(
+            &mut self.privileged_history,
+            action,
+            || action.into(),
+            count,
+        );
     }
 
     /// [`Profile::add_history`] for a shared action.
     pub fn add_shared_history(&mut self, action: &Arc<str>, count: u64) {
-        match self.privileged_history.get_mut(&**action) {
-            Some(n) => *n += count,
-            None => {
-                self.privileged_history.insert(action.clone(), count);
-            }
-        }
+        bump(
+            &mut self.privileged_history,
+            action,
+            || action.clone(),
+            count,
+        );
     }
 
     /// Records that the principal was active in the long history at `hour`.
@@ -198,5 +196,21 @@ impl Profile {
             .get(&feature)
             .into_iter()
             .flat_map(|m| m.iter().map(|(k, v)| (&**k, *v)))
+    }
+}
+
+/// Adds `count` to `key`'s entry, making the key (a copy or a shared reference) only when
+/// the entry is new.
+fn bump(
+    counts: &mut BTreeMap<Arc<str>, u64>,
+    key: &str,
+    make: impl FnOnce() -> Arc<str>,
+    count: u64,
+) {
+    match counts.get_mut(key) {
+        Some(n) => *n += count,
+        None => {
+            counts.insert(make(), count);
+        }
     }
 }

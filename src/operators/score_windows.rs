@@ -9,14 +9,13 @@ use crate::detect::score::{blend_with_peers, score, Contribution, Score, Scoring
 use crate::event::{AuditEvent, PrincipalType};
 use differential_dataflow::VecCollection;
 use serde::{Deserialize, Serialize};
-use std::cmp::Ordering;
 use std::sync::Arc;
 
 /// Most evidence events kept per scored window.
 pub const MAX_EVIDENCE: usize = 10;
 
 /// What the scoring reduces see per principal.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ScoreInput {
     /// What the baseline counts of an event; a principal's equal entries of one hour
     /// consolidate into one counted record.
@@ -28,47 +27,6 @@ pub enum ScoreInput {
     /// The principal's peer group over the long history (refreshed hourly), shared by the
     /// group's members.
     Peers(Arc<PeerPrivileges>),
-}
-
-impl ScoreInput {
-    /// The variant's place in the order (declaration order, as a derive would give).
-    fn rank(&self) -> u8 {
-        match self {
-            ScoreInput::Baseline(_) => 0,
-            ScoreInput::Observed(_) => 1,
-            ScoreInput::Evidence(_) => 2,
-            ScoreInput::Peers(_) => 3,
-        }
-    }
-}
-
-/// Compares the shared values, first by address: the reduces sort a principal's inputs on
-/// every replay, and most equal inputs are the same allocation.
-fn cmp_shared<T: Ord>(a: &Arc<T>, b: &Arc<T>) -> Ordering {
-    if Arc::ptr_eq(a, b) {
-        Ordering::Equal
-    } else {
-        a.as_ref().cmp(b.as_ref())
-    }
-}
-
-/// The order a derive would give (variant, then value), with a shortcut for shared values.
-impl Ord for ScoreInput {
-    fn cmp(&self, other: &Self) -> Ordering {
-        match (self, other) {
-            (ScoreInput::Baseline(a), ScoreInput::Baseline(b)) => cmp_shared(a, b),
-            (ScoreInput::Observed(a), ScoreInput::Observed(b)) => a.cmp(b),
-            (ScoreInput::Evidence(a), ScoreInput::Evidence(b)) => cmp_shared(a, b),
-            (ScoreInput::Peers(a), ScoreInput::Peers(b)) => cmp_shared(a, b),
-            _ => self.rank().cmp(&other.rank()),
-        }
-    }
-}
-
-impl PartialOrd for ScoreInput {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
 }
 
 /// One explanation line with its score in millionths (so the record is `Ord`).
