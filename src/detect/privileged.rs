@@ -78,8 +78,73 @@ pub const PRIVILEGED_ACTIONS: &[&str] = &[
 /// assert!(is_privileged("execve /usr/sbin/usermod"));
 /// ```
 pub fn is_privileged(action: &str) -> bool {
-    let last = action.rsplit(['.', '/', ':']).next().unwrap_or(action);
-    PRIVILEGED_ACTIONS
+    let bytes = action.as_bytes();
+    let start = bytes
         .iter()
-        .any(|p| last.eq_ignore_ascii_case(p))
+        .rposition(|b| matches!(b, b'.' | b'/' | b':'))
+        .map_or(0, |i| i + 1);
+    let last = &bytes[start..];
+    // Scoring asks this of every baseline action of every scored window: one hash lookup
+    // of the lowercased segment (on the stack) instead of a scan of the list.
+    let mut buf = [0u8; 64];
+    let Some(lower) = buf.get_mut(..last.len()) else {
+        return false; // longer than any privileged action
+    };
+    lower.copy_from_slice(last);
+    lower.make_ascii_lowercase();
+    PRIVILEGED_SET.contains(&*lower)
+}
+
+static PRIVILEGED_SET: std::sync::LazyLock<std::collections::HashSet<&'static [u8]>> =
+    std::sync::LazyLock::new(|| PRIVILEGED_ACTIONS.iter().map(|p| p.as_bytes()).collect());
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain definition: the last segment equals a listed action, ignoring ASCII case.
+    fn by_scan(action: &str) -> bool {
+        let last = action.rsplit(['.', '/', ':']).next().unwrap_or(action);
+        PRIVILEGED_ACTIONS
+            .iter()
+            .any(|p| last.eq_ignore_ascii_case(p))
+    }
+
+    #[test]
+    fn the_lookup_agrees_with_a_scan_of_the_list() {
+        assert!(PRIVILEGED_ACTIONS
+            .iter()
+            .all(|p| p.len() <= 64 && *p == p.to_ascii_lowercase()));
+        let mut actions: Vec<String> = Vec::new();
+        for p in PRIVILEGED_ACTIONS {
+            actions.push(p.to_string());
+            actions.push(p.to_ascii_uppercase());
+            actions.push(format!("google.iam.admin.v1.{p}"));
+            actions.push(format!("iam.amazonaws.com/{p}"));
+            actions.push(format!("svc:{p}x"));
+            actions.push(format!("{p}.get"));
+            actions.push(p[1..].to_string());
+        }
+        actions.extend(
+            [
+                "",
+                "storage.objects.get",
+                "SetIamPolicy",
+                "USER_CMD sudo",
+                "execve /usr/sbin/usermod",
+                "setiampolicy\u{e9}",
+                "\u{c9}setiampolicy",
+            ]
+            .map(String::from),
+        );
+        actions.push("a".repeat(64));
+        actions.push("s".repeat(65));
+        actions.push(format!("x.{}", "setiampolicy".repeat(6)));
+        for action in &actions {
+            assert_eq!(is_privileged(action), by_scan(action), "{action:?}");
+        }
+        assert!(
+            actions.iter().filter(|a| is_privileged(a)).count() >= 4 * PRIVILEGED_ACTIONS.len()
+        );
+    }
 }

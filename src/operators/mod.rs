@@ -12,6 +12,7 @@ pub mod entity_edges;
 pub mod forest_scores;
 pub mod hourly_crosstab;
 pub mod monitor_windows;
+mod pair_memo;
 pub mod peer_baselines;
 pub mod peer_groups;
 pub mod score_facts;

@@ -1,5 +1,6 @@
 //! `score_windows`: each principal's current window scored against its own baseline.
 
+use super::pair_memo::PairMemo;
 use super::score_facts::{BaselineEntry, EventFacts, Fact, Interned, Interner};
 use super::{PeerBaselines, PeerGroups, SlidingWindow};
 use crate::detect::peer::{peer_group, PeerBaseline, PeerPrivileges};
@@ -103,6 +104,10 @@ pub trait ScoreWindows<'s> {
         config: ScoringConfig,
     ) -> VecCollection<'s, u64, (String, ScoredWindow), isize>;
 }
+
+/// Cold windows rescored per worker that are remembered for their retraction (one or two
+/// generations of this many: [`PairMemo`]).
+const RESCORE_MEMO_CAPACITY: usize = 1 << 15;
 
 /// Seconds between refreshes of the baseline and the long history.
 pub const REFRESH_SECS: u64 = 3600;
@@ -221,10 +226,16 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
         let cold = scored.flat_map(|(principal, (window, cold))| {
             cold.map(|c| (c.group.clone(), (principal, window, c)))
         });
+        // The join asks once per pair of updates (each window's insertion and retraction
+        // against each version of its group's baseline): rescore once per pair of values.
+        let mut memo = PairMemo::new(RESCORE_MEMO_CAPACITY);
         let lent = cold.clone().join_map(
             groups.clone(),
             move |_group, (principal, window, cold), sum: &Arc<PeerBaseline>| {
-                (principal.clone(), rescored(window, cold, sum, &lent_config))
+                // `window` and `cold` were made together, so `cold`'s address names both.
+                let scored =
+                    memo.get_or_compute(cold, sum, || rescored(window, cold, sum, &lent_config));
+                (principal.clone(), scored)
             },
         );
         let alone = cold
