@@ -12,6 +12,7 @@ mod novelty;
 mod peers;
 mod privileged;
 mod rates;
+mod summary;
 #[cfg(test)]
 mod tests;
 
@@ -19,6 +20,7 @@ use crate::detect::profile::{Categorical, Profile};
 use serde::{Deserialize, Serialize};
 
 pub use peers::{blend_with_peers, score_with_peers};
+pub use summary::BaselineSummary;
 
 /// Per-feature weights: the most a feature alone can contribute to the score.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -219,19 +221,40 @@ enum Detail<'a> {
 /// `confidence = (1 - exp(-n_b / min_baseline_events)) (1 + 1 - exp(-n_c / min_window_events)) / 2`.
 /// Pure and deterministic; allocates only the explanation.
 pub fn score(current: &Profile, baseline: &Profile, config: &ScoringConfig) -> Score {
+    score_summarized(
+        current,
+        baseline,
+        &BaselineSummary::new(baseline, config),
+        config,
+    )
+}
+
+/// [`score`] with the baseline's part computed beforehand: `summary` must be
+/// `BaselineSummary::new(baseline, config)`. For scoring many windows against one baseline.
+pub fn score_summarized(
+    current: &Profile,
+    baseline: &Profile,
+    summary: &BaselineSummary,
+    config: &ScoringConfig,
+) -> Score {
     let w = &config.weights;
     let history = rates::History::new(current, baseline, config);
     // Categorical features: the larger of distribution rarity and first-seen evidence.
     let cat = |f| {
-        let mut r = divergence::categorical(current, baseline, f, config);
-        r.score = r.score.max(novelty::novelty(current, baseline, f, config));
+        let part = summary.of(f);
+        let mut r = divergence::categorical(current, baseline, part, f, config);
+        r.score = r
+            .score
+            .max(novelty::novelty(current, baseline, part, f, config));
         Detail::Categorical(r)
     };
     let features: [(&'static str, f64, Detail); 9] = [
         (
             FEATURES[0],
             w.privileged_action,
-            Detail::Categorical(privileged::privileged_action(current, baseline, config)),
+            Detail::Categorical(privileged::privileged_action(
+                current, baseline, summary, config,
+            )),
         ),
         (FEATURES[1], w.action, cat(Categorical::Action)),
         (FEATURES[2], w.service, cat(Categorical::Service)),
@@ -242,7 +265,7 @@ pub fn score(current: &Profile, baseline: &Profile, config: &ScoringConfig) -> S
             w.hour_of_day,
             Detail::Hour(divergence::hour_of_day(
                 current,
-                baseline,
+                &summary.hour,
                 history.hours,
                 config,
             )),

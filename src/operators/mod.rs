@@ -9,6 +9,7 @@ pub mod calibrate_tail;
 pub mod collect_ordered;
 pub mod commit_offsets;
 pub mod entity_edges;
+mod fold_memo;
 pub mod forest_scores;
 pub mod hourly_crosstab;
 pub mod monitor_windows;

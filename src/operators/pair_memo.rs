@@ -69,6 +69,29 @@ impl<A, B, O: Clone> PairMemo<A, B, O> {
     }
 }
 
+/// Remembers `f(a)` for the most recent shared values: a [`PairMemo`] whose second value
+/// is the memo's own constant.
+pub struct SharedMemo<A, O> {
+    pairs: PairMemo<A, (), O>,
+    unit: Arc<()>,
+}
+
+impl<A, O: Clone> SharedMemo<A, O> {
+    /// A memo remembering between `capacity` and `2 * capacity` values.
+    pub fn new(capacity: usize) -> Self {
+        SharedMemo {
+            pairs: PairMemo::new(capacity),
+            unit: Arc::new(()),
+        }
+    }
+
+    /// `compute()` for `a`, from memory if this value was seen recently. `compute` must
+    /// depend only on the value behind `a` (and on what never changes).
+    pub fn get_or_compute(&mut self, a: &Arc<A>, compute: impl FnOnce() -> O) -> O {
+        self.pairs.get_or_compute(a, &self.unit, compute)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +126,26 @@ mod tests {
         assert!(memo.len() <= 4);
         assert_eq!(ask(&mut memo, &x, &y), 11);
         assert_eq!(calls.get(), 6);
+    }
+
+    #[test]
+    fn shared_memo_computes_once_per_value() {
+        let calls = Cell::new(0);
+        let mut memo = SharedMemo::new(4);
+        let (x, y) = (Arc::new(2), Arc::new(3));
+        let mut ask = |a: &Arc<i32>| {
+            memo.get_or_compute(a, || {
+                calls.set(calls.get() + 1);
+                **a * 10
+            })
+        };
+        assert_eq!(
+            (ask(&x), ask(&y), ask(&x.clone()), ask(&y)),
+            (20, 30, 20, 30)
+        );
+        assert_eq!(calls.get(), 2);
+        assert_eq!(ask(&Arc::new(2)), 20);
+        assert_eq!(calls.get(), 3);
     }
 
     #[test]

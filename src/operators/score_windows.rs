@@ -1,12 +1,15 @@
 //! `score_windows`: each principal's current window scored against its own baseline.
 
-use super::pair_memo::PairMemo;
+use super::fold_memo::FoldMemo;
+use super::pair_memo::{PairMemo, SharedMemo};
 use super::score_facts::{BaselineEntry, EventFacts, Fact, Interned, Interner};
 use super::{PeerBaselines, PeerGroups, SlidingWindow};
 use crate::detect::peer::{peer_group, PeerBaseline, PeerPrivileges};
 use crate::detect::privileged::is_privileged;
 use crate::detect::profile::Profile;
-use crate::detect::score::{blend_with_peers, score, Contribution, Score, ScoringConfig};
+use crate::detect::score::{
+    blend_with_peers, score_summarized, BaselineSummary, Contribution, Score, ScoringConfig,
+};
 use crate::event::{AuditEvent, PrincipalType};
 use differential_dataflow::VecCollection;
 use serde::{Deserialize, Serialize};
@@ -90,8 +93,10 @@ fn ppm(x: f64) -> u32 {
 /// and history facts and the peer group's view; whenever the window has events it folds
 /// them into two [`Profile`]s and scores the window. Folding on demand instead of keeping
 /// a folded baseline per principal keeps the state to the counted facts (a folded profile
-/// per principal and hour, string-keyed maps, was most of the engine's memory). The
-/// inputs are built with [`SlidingWindow`] temporal filters; the scorer is
+/// per principal and hour, string-keyed maps, was most of the engine's memory); each
+/// worker remembers the latest fold of a bounded number of recently scored principals,
+/// reused while their baseline, history and peer view are unchanged (they move hourly,
+/// the window every slide). The inputs are built with [`SlidingWindow`] temporal filters; the scorer is
 /// [`crate::detect::score::score`].
 ///
 /// Records are keyed by the principal's [`super::score_facts::Interned`] name and carry
@@ -104,6 +109,10 @@ pub trait ScoreWindows<'s> {
         config: ScoringConfig,
     ) -> VecCollection<'s, u64, (String, ScoredWindow), isize>;
 }
+
+/// Principals per worker whose folded baseline is remembered (one or two generations of
+/// this many: [`FoldMemo`]).
+const BASELINE_MEMO_CAPACITY: usize = 1 << 12;
 
 /// Cold windows rescored per worker that are remembered for their retraction (one or two
 /// generations of this many: [`PairMemo`]).
@@ -163,9 +172,12 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
             .sliding_window_aligned(window, history_secs, REFRESH_SECS)
             .consolidate_stream();
         // One reduce per principal folds the baseline, the history and the peer view only
-        // when it scores a window: no folded profile is kept between evaluations.
+        // when it scores a window (the arrangements keep counted facts, not profiles).
         let cold_below = config.cold_start_events;
         let lent_config = config.clone();
+        // The baseline, history and peer view move hourly, the window every slide: their
+        // fold is remembered per principal until they change.
+        let mut folded = FoldMemo::new(BASELINE_MEMO_CAPACITY);
         let scored = current
             .concat(history)
             .concat(privileged)
@@ -178,36 +190,33 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
                     // A refresh of an idle principal's baseline or peers: nothing to score.
                     return;
                 }
-                let (mut now, mut past) = (Profile::default(), Profile::default());
+                let mut now = Profile::default();
                 let mut evidence = Vec::new();
                 let mut events = Vec::new();
-                let mut peers: Option<&PeerPrivileges> = None;
                 for (input, count) in inputs {
-                    let count = (*count).max(0) as u64;
-                    match input {
-                        ScoreInput::Evidence(e) => {
-                            e.add_to(&mut now, count);
-                            evidence.push(&**e);
-                            events.push((e, count));
-                        }
-                        ScoreInput::Baseline(entry) => entry.add_to(&mut past, count),
-                        ScoreInput::Observed(fact) => fact.add_to(&mut past, count),
-                        ScoreInput::Peers(view) => {
-                            peers = Some(match peers {
-                                Some(other) => PeerPrivileges::preferred(other, view),
-                                None => view,
-                            })
-                        }
+                    if let ScoreInput::Evidence(e) = input {
+                        let count = (*count).max(0) as u64;
+                        e.add_to(&mut now, count);
+                        evidence.push(&**e);
+                        events.push((e, count));
                     }
                 }
-                past.peers = peers.cloned();
                 if now.events == 0 {
                     return;
                 }
-                let own = score(&now, &past, &config);
+                let slow = inputs
+                    .iter()
+                    .filter(|(input, _)| !matches!(input, ScoreInput::Evidence(_)))
+                    .map(|(input, count)| (*input, *count));
+                let (past, summary) = folded.get_or_fold(principal, slow.clone(), || {
+                    let past = fold_past(slow);
+                    let summary = BaselineSummary::new(&past, &config);
+                    (past, summary)
+                });
+                let own = score_summarized(&now, past, summary, &config);
                 let features = own.features.map(f64::to_bits);
                 let confidence = own.confidence.to_bits();
-                let window = scored_window(own, &now, &evidence, &past);
+                let window = scored_window(own, &now, &evidence, past);
                 // A short baseline: the window is rescored below with its group's.
                 let cold = (past.events < cold_below).then(|| {
                     let group = peer_group(&principal.text, window.principal_type);
@@ -229,12 +238,18 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
         // The join asks once per pair of updates (each window's insertion and retraction
         // against each version of its group's baseline): rescore once per pair of values.
         let mut memo = PairMemo::new(RESCORE_MEMO_CAPACITY);
+        // Each version of a group's baseline is summarized once for all its cold windows.
+        let mut summaries = SharedMemo::new(RESCORE_MEMO_CAPACITY);
         let lent = cold.clone().join_map(
             groups.clone(),
             move |_group, (principal, window, cold), sum: &Arc<PeerBaseline>| {
                 // `window` and `cold` were made together, so `cold`'s address names both.
-                let scored =
-                    memo.get_or_compute(cold, sum, || rescored(window, cold, sum, &lent_config));
+                let scored = memo.get_or_compute(cold, sum, || {
+                    let summary = summaries.get_or_compute(sum, || {
+                        Arc::new(BaselineSummary::new(&sum.profile, &lent_config))
+                    });
+                    rescored(window, cold, sum, &summary, &lent_config)
+                });
                 (principal.clone(), scored)
             },
         );
@@ -248,12 +263,36 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
     }
 }
 
+/// A principal's baseline and long history, with its peer group's view, folded from the
+/// reduce's inputs other than the window's events.
+fn fold_past<'a>(inputs: impl Iterator<Item = (&'a ScoreInput, isize)>) -> Profile {
+    let mut past = Profile::default();
+    let mut peers: Option<&PeerPrivileges> = None;
+    for (input, count) in inputs {
+        let count = count.max(0) as u64;
+        match input {
+            ScoreInput::Baseline(entry) => entry.add_to(&mut past, count),
+            ScoreInput::Observed(fact) => fact.add_to(&mut past, count),
+            ScoreInput::Peers(view) => {
+                peers = Some(match peers {
+                    Some(other) => PeerPrivileges::preferred(other, view),
+                    None => view,
+                })
+            }
+            ScoreInput::Evidence(_) => {}
+        }
+    }
+    past.peers = peers.cloned();
+    past
+}
+
 /// A cold window's score, confidence and drivers, against its own baseline and its
 /// group's ([`blend_with_peers`]); its counts, type and evidence stay.
 fn rescored(
     window: &ScoredWindow,
     cold: &ColdWindow,
     lent: &PeerBaseline,
+    summary: &BaselineSummary,
     config: &ScoringConfig,
 ) -> ScoredWindow {
     let mut now = Profile::default();
@@ -275,7 +314,7 @@ fn rescored(
             .collect(),
         features: cold.own.0.map(f64::from_bits),
     };
-    let s = blend_with_peers(own, window.baseline_events, &now, lent, config);
+    let s = blend_with_peers(own, window.baseline_events, &now, lent, summary, config);
     ScoredWindow {
         score_ppm: ppm(s.score),
         confidence_ppm: ppm(s.confidence),

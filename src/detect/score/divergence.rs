@@ -3,6 +3,7 @@
 //!
 //! See `docs/scoring.md` for the derivation and worked examples.
 
+use super::summary::{CategoricalSummary, HourSummary};
 use super::ScoringConfig;
 use crate::detect::profile::{Categorical, Profile};
 use std::collections::BTreeMap;
@@ -38,7 +39,7 @@ pub(super) fn known_count(
 /// The reference probability rarity is measured against: the baseline's typical
 /// probability `exp(-entropy)` (its inverse perplexity), but at most `common_share`, so
 /// that a value holding a few percent of the baseline is never rare.
-fn reference(entropy: f64, config: &ScoringConfig) -> f64 {
+pub(super) fn reference(entropy: f64, config: &ScoringConfig) -> f64 {
     (-entropy).exp().min(config.common_share)
 }
 
@@ -103,62 +104,19 @@ pub(super) struct CategoricalResult<'a> {
 /// baseline's variety (Good-Turing): `alpha = novelty_prior + f1` with `f1` the values
 /// seen exactly once. A seen value has `p = b_v / (n + alpha)`; the unseen mass
 /// `u = alpha / (n + alpha)` is shared by about `1 + f1` new values, so one novel value
-/// has `p_new = u / (1 + f1)` (never more likely than a value seen once).
+/// has `p_new = u / (1 + f1)` (never more likely than a value seen once). The baseline's
+/// side of this is computed once per baseline ([`CategoricalSummary`]).
 pub(super) fn categorical<'a>(
     current: &'a Profile,
     baseline: &'a Profile,
+    summary: &'a CategoricalSummary,
     feature: Categorical,
     config: &ScoringConfig,
 ) -> CategoricalResult<'a> {
     let base = baseline.values.get(&feature);
     let prior = history_prior(baseline, feature);
-    let (mut n, mut f1, mut distinct) = (0.0f64, 0.0f64, 0usize);
-    let mut baseline_top: Option<(&str, f64)> = None;
-    for (v, &c) in base.into_iter().flatten() {
-        let c = c as f64;
-        if c <= 0.0 {
-            continue;
-        }
-        n += c;
-        distinct += 1;
-        if c == 1.0 {
-            f1 += 1.0;
-        }
-        if baseline_top.is_none_or(|(_, t)| c > t) {
-            baseline_top = Some((&**v, c));
-        }
-    }
-    // Values only the long history knows: pseudo-counts beside the baseline's own.
-    let lent = || {
-        prior
-            .into_iter()
-            .flatten()
-            .filter(|(v, _)| base.and_then(|m| m.get(&**v)).is_none_or(|&b| b == 0))
-            .map(|(v, _)| known_count(None, prior, v, config))
-            .filter(|&c| c > 0.0)
-    };
-    let lent_total: f64 = lent().sum();
-    let alpha = config.novelty_prior.max(1e-9) + f1;
-    let denom = n + lent_total + alpha;
-    let unseen = alpha / denom;
-    let p_new = unseen / (1.0 + f1);
-    let seen_probs = || {
-        base.into_iter()
-            .flatten()
-            .filter(|(_, &c)| c > 0)
-            .map(|(_, &c)| c as f64)
-            .chain(lent())
-            .map(|c| c / denom)
-    };
-    // Entropy (expected surprise, nats) of the smoothed baseline, novel values included.
-    let entropy = -seen_probs().map(|p| p * p.ln()).sum::<f64>() - unseen * p_new.ln();
-    let p_ref = reference(entropy, config);
+    let (denom, p_new, p_ref) = (summary.denom, summary.p_new, summary.p_ref);
     let scale = config.surprise_scale_bits;
-    let expected = seen_probs()
-        .map(|p| p * rarity(p, p_ref, scale))
-        .sum::<f64>()
-        + unseen * rarity(p_new, p_ref, scale);
-
     let (mut total, mut weighted) = (0.0f64, 0.0f64);
     let mut top: Option<(&str, f64, f64, f64)> = None;
     let mut unusual = 0u64;
@@ -181,7 +139,7 @@ pub(super) fn categorical<'a>(
         }
     }
     let score = if total > 0.0 {
-        calibrate(weighted / total, expected)
+        calibrate(weighted / total, summary.expected)
     } else {
         0.0
     };
@@ -195,9 +153,9 @@ pub(super) fn categorical<'a>(
         top: top.map(|(v, c, b, _)| (v, c, b)),
         unusual_others: unusual.saturating_sub(u64::from(top_unusual)),
         window_total: total,
-        baseline_total: n,
-        baseline_top,
-        baseline_distinct: distinct,
+        baseline_total: summary.n,
+        baseline_top: summary.top.as_ref().map(|(v, c)| (&**v, *c)),
+        baseline_distinct: summary.distinct,
         peers: None,
         top_history,
     }
@@ -227,25 +185,13 @@ pub(super) struct HourResult {
 /// says nothing.
 pub(super) fn hour_of_day(
     current: &Profile,
-    baseline: &Profile,
+    summary: &HourSummary,
     history_hours: i64,
     config: &ScoringConfig,
 ) -> HourResult {
-    let raw = baseline.hour_of_day().map(|c| c as f64);
     let cur = current.hour_of_day().map(|c| c as f64);
-    let n: f64 = raw.iter().sum();
-    let beta = config.hour_prior.max(1e-9);
-    let denom = n + 24.0 * beta;
-    let mut probs = [0.0f64; 24];
-    for (h, p) in probs.iter_mut().enumerate() {
-        let smoothed = 0.5 * raw[h] + 0.25 * (raw[(h + 23) % 24] + raw[(h + 1) % 24]);
-        *p = (smoothed + beta) / denom;
-    }
-    let entropy = -probs.iter().map(|p| p * p.ln()).sum::<f64>();
-    let p_ref = reference(entropy, config);
+    let (probs, p_ref, n) = (&summary.probs, summary.p_ref, summary.n);
     let scale = config.surprise_scale_bits;
-    let expected: f64 = probs.iter().map(|&p| p * rarity(p, p_ref, scale)).sum();
-
     let (mut total, mut weighted) = (0.0f64, 0.0f64);
     let mut top: Option<(usize, f64, f64)> = None;
     for (h, &c) in cur.iter().enumerate() {
@@ -261,7 +207,7 @@ pub(super) fn hour_of_day(
     }
     let coverage = (history_hours.max(0) as f64 / 24.0).min(1.0);
     let score = if total > 0.0 && n > 0.0 {
-        calibrate(weighted / total, expected) * coverage
+        calibrate(weighted / total, summary.expected) * coverage
     } else {
         0.0
     };
@@ -269,7 +215,7 @@ pub(super) fn hour_of_day(
         score,
         top: top.map(|(h, c, _)| (h, c)),
         window_total: total,
-        baseline: raw,
+        baseline: summary.raw,
         baseline_total: n,
     }
 }

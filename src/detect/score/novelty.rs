@@ -9,6 +9,7 @@
 //! events from a never-seen network weigh far more than one.
 
 use super::divergence::{history_prior, known_count};
+use super::summary::CategoricalSummary;
 use super::ScoringConfig;
 use crate::detect::profile::{Categorical, Profile};
 
@@ -21,20 +22,12 @@ const PRIOR_SEEN: f64 = 1.5;
 pub(super) fn novelty(
     current: &Profile,
     baseline: &Profile,
+    summary: &CategoricalSummary,
     feature: Categorical,
     config: &ScoringConfig,
 ) -> f64 {
     let base = baseline.values.get(&feature);
-    let (mut n_b, mut f1) = (0.0f64, 0.0f64);
-    for &c in base
-        .into_iter()
-        .flatten()
-        .map(|(_, c)| c)
-        .filter(|c| **c > 0)
-    {
-        n_b += c as f64;
-        f1 += f64::from(u8::from(c == 1));
-    }
+    let (n_b, f1) = (summary.n, summary.f1);
     // A value the long history knows is not new, however long ago it was.
     let prior = history_prior(baseline, feature);
     let (mut n, mut k) = (0u64, 0u64);
@@ -105,6 +98,31 @@ pub(super) fn binomial_tail(n: u64, k: u64, q: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::score::divergence::CategoricalResult;
+    use crate::detect::score::BaselineSummary;
+
+    fn novelty(
+        current: &Profile,
+        baseline: &Profile,
+        f: Categorical,
+        config: &ScoringConfig,
+    ) -> f64 {
+        let summary = BaselineSummary::new(baseline, config);
+        super::novelty(current, baseline, summary.of(f), f, config)
+    }
+
+    /// The categorical score and the long-history count of its top value.
+    fn categorical(
+        current: &Profile,
+        baseline: &Profile,
+        f: Categorical,
+        config: &ScoringConfig,
+    ) -> (f64, u64) {
+        let summary = BaselineSummary::new(baseline, config);
+        let r: CategoricalResult =
+            super::super::divergence::categorical(current, baseline, summary.of(f), f, config);
+        (r.score, r.top_history)
+    }
     use crate::detect::profile::Observation;
 
     fn profile(feature: Categorical, values: &[(&str, u64)]) -> Profile {
@@ -160,13 +178,13 @@ mod tests {
         );
         let window = profile(f, &[("SetIamPolicy", 1), ("storage.objects.get", 1)]);
         let new = novelty(&window, &base, f, &config);
-        let rare_new = super::super::divergence::categorical(&window, &base, f, &config).score;
+        let rare_new = categorical(&window, &base, f, &config).0;
         base.add_history("SetIamPolicy", 3);
         assert!(new > 0.0);
         assert_eq!(novelty(&window, &base, f, &config), 0.0);
-        let habit = super::super::divergence::categorical(&window, &base, f, &config);
-        assert!(habit.score < rare_new, "{} {rare_new}", habit.score);
-        assert_eq!(habit.top_history, 3);
+        let habit = categorical(&window, &base, f, &config);
+        assert!(habit.0 < rare_new, "{} {rare_new}", habit.0);
+        assert_eq!(habit.1, 3);
         // Only the action feature borrows from the history (it keeps only actions).
         let service = Categorical::Service;
         assert!(super::super::divergence::history_prior(&base, service).is_none());

@@ -1,7 +1,8 @@
 //! Cold start: a principal with too little history is judged by its peer group's
 //! baseline too (docs/scoring.md, "Cold start").
 
-use super::{score, unit, Contribution, Score, ScoringConfig, FEATURES};
+use super::FEATURES;
+use super::{score, score_summarized, unit, BaselineSummary, Contribution, Score, ScoringConfig};
 use crate::detect::peer::PeerBaseline;
 use crate::detect::profile::Profile;
 
@@ -29,18 +30,23 @@ pub fn score_with_peers(
 ) -> Score {
     let own = score(current, baseline, config);
     match peers {
-        Some(peers) => blend_with_peers(own, baseline.events, current, peers, config),
+        Some(peers) => {
+            let summary = BaselineSummary::new(&peers.profile, config);
+            blend_with_peers(own, baseline.events, current, peers, &summary, config)
+        }
         None => own,
     }
 }
 
 /// [`score_with_peers`] from the principal's own score (against its `baseline_events`
-/// baseline events) and its window: what a dataflow keeps of a cold window.
+/// baseline events) and its window: what a dataflow keeps of a cold window. `summary` is
+/// `BaselineSummary::new(&peers.profile, config)`, shared by the group's cold windows.
 pub fn blend_with_peers(
     own: Score,
     baseline_events: u64,
     current: &Profile,
     peers: &PeerBaseline,
+    summary: &BaselineSummary,
     config: &ScoringConfig,
 ) -> Score {
     let cold = config.cold_start_events;
@@ -48,7 +54,7 @@ pub fn blend_with_peers(
         return own;
     }
     let w = baseline_events as f64 / cold as f64;
-    let borrowed = score(current, &peers.profile, config);
+    let borrowed = score_summarized(current, &peers.profile, summary, config);
     let personal = |i: usize| PERSONAL.contains(&FEATURES[i]);
     let features: [f64; 9] = std::array::from_fn(|i| match personal(i) {
         true => w * own.features[i],

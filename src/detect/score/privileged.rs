@@ -5,6 +5,7 @@
 //! takes the maximum: one novel `SetIamPolicy` among ten routine reads is the signal.
 
 use super::divergence::{rarity, CategoricalResult};
+use super::summary::BaselineSummary;
 use super::ScoringConfig;
 use crate::detect::privileged::is_privileged;
 use crate::detect::profile::{Categorical, Profile};
@@ -22,20 +23,13 @@ use crate::detect::profile::{Categorical, Profile};
 pub(super) fn privileged_action<'a>(
     current: &'a Profile,
     baseline: &'a Profile,
+    summary: &'a BaselineSummary,
     config: &ScoringConfig,
 ) -> CategoricalResult<'a> {
     let base = baseline.values.get(&Categorical::Action);
-    let (mut n, mut f1, mut distinct) = (0.0f64, 0.0f64, 0usize);
-    let mut baseline_top: Option<(&str, f64)> = None;
-    for (v, &c) in base.into_iter().flatten().filter(|(_, &c)| c > 0) {
-        let c = c as f64;
-        n += c;
-        distinct += 1;
-        f1 += f64::from(u8::from(c == 1.0));
-        if is_privileged(v) && baseline_top.is_none_or(|(_, t)| c > t) {
-            baseline_top = Some((&**v, c));
-        }
-    }
+    let actions = summary.of(Categorical::Action);
+    let (n, f1, distinct) = (actions.n, actions.f1, actions.distinct);
+    let baseline_top = summary.privileged_top.as_ref().map(|(v, c)| (&**v, *c));
     let history = &baseline.privileged_history;
     // "Never before" is only as strong as how long the principal has been watched.
     let now_hour = current.hours.keys().next_back().copied();
@@ -49,7 +43,7 @@ pub(super) fn privileged_action<'a>(
         _ => 0.0,
     };
     let warmed = (watched / config.history_warmup_secs.max(1) as f64).min(1.0);
-    let exercises_privileges = baseline_top.is_some() || history.values().any(|&c| c > 0);
+    let exercises_privileges = summary.exercises_privileges;
     let alpha = config.novelty_prior.max(1e-9) + f1;
     let denom = n + alpha;
     let (mut score, mut total, mut top, mut others) = (0.0f64, 0.0f64, None, 0u64);
@@ -130,6 +124,11 @@ fn peer_factor(baseline: &Profile, action: &str, config: &ScoringConfig) -> f64 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn privileged_score(current: &Profile, baseline: &Profile, config: &ScoringConfig) -> f64 {
+        let summary = BaselineSummary::new(baseline, config);
+        privileged_action(current, baseline, &summary, config).score
+    }
     use crate::detect::profile::Observation;
 
     fn profile(actions: &[(&str, u64)]) -> Profile {
@@ -151,30 +150,29 @@ mod tests {
             ("google.iam.admin.v1.CreateServiceAccountKey", 1),
         ]);
         assert_eq!(
-            privileged_action(&novel, &base, &config).score,
+            privileged_score(&novel, &base, &config),
             config.new_privileged_kind
         );
         let routine = profile(&[("SetIamPolicy", 1)]);
-        assert_eq!(privileged_action(&routine, &base, &config).score, 0.0);
+        assert_eq!(privileged_score(&routine, &base, &config), 0.0);
         // A non-admin's first privileged action, an admin's new kind, a known habit.
         let mut reader = profile(&[("storage.objects.get", 300)]);
         reader.add_history_hour(-48);
         // Without any history, "first ever" means nothing.
-        let cold =
-            privileged_action(&profile(&[("SetIamPolicy", 1)]), &profile(&[]), &config).score;
+        let cold = privileged_score(&profile(&[("SetIamPolicy", 1)]), &profile(&[]), &config);
         assert_eq!(cold, 0.0);
-        let first = privileged_action(&profile(&[("SetIamPolicy", 1)]), &reader, &config).score;
+        let first = privileged_score(&profile(&[("SetIamPolicy", 1)]), &reader, &config);
         let mut admin = reader.clone();
         admin.add_history("google.iam.admin.v1.CreateRole", 3);
-        let new_kind = privileged_action(&profile(&[("SetIamPolicy", 1)]), &admin, &config).score;
+        let new_kind = privileged_score(&profile(&[("SetIamPolicy", 1)]), &admin, &config);
         admin.add_history("SetIamPolicy", 2);
-        let habit = privileged_action(&profile(&[("SetIamPolicy", 1)]), &admin, &config).score;
+        let habit = privileged_score(&profile(&[("SetIamPolicy", 1)]), &admin, &config);
         assert!(
             first > new_kind && new_kind > habit,
             "{first} {new_kind} {habit}"
         );
         assert_eq!(first, 1.0);
         let plain = profile(&[("storage.buckets.list", 5)]);
-        assert_eq!(privileged_action(&plain, &base, &config).score, 0.0);
+        assert_eq!(privileged_score(&plain, &base, &config), 0.0);
     }
 }
