@@ -94,10 +94,10 @@ fn ppm(x: f64) -> u32 {
 /// them into two [`Profile`]s and scores the window. Folding on demand instead of keeping
 /// a folded baseline per principal keeps the state to the counted facts (a folded profile
 /// per principal and hour, string-keyed maps, was most of the engine's memory); each
-/// worker remembers the latest fold of a bounded number of recently scored principals,
-/// reused while their baseline, history and peer view are unchanged (they move hourly,
-/// the window every slide). The inputs are built with [`SlidingWindow`] temporal filters; the scorer is
-/// [`crate::detect::score::score`].
+/// worker remembers the latest fold, and its [`BaselineSummary`], of a bounded number of
+/// recently scored principals, reused while their baseline, history and peer view are
+/// unchanged (they move hourly, the window every slide). The inputs are built with
+/// [`SlidingWindow`] temporal filters; the scorer is [`crate::detect::score::score`].
 ///
 /// Records are keyed by the principal's [`super::score_facts::Interned`] name and carry
 /// hashed, shared values ([`EventFacts`], [`Fact`]): arrangements compare `u64`s and clone

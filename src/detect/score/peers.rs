@@ -1,8 +1,8 @@
 //! Cold start: a principal with too little history is judged by its peer group's
 //! baseline too (docs/scoring.md, "Cold start").
 
-use super::FEATURES;
-use super::{score, score_summarized, unit, BaselineSummary, Contribution, Score, ScoringConfig};
+use super::{score, score_summarized, unit, BaselineSummary, Contribution, Score};
+use super::{ScoringConfig, FEATURES};
 use crate::detect::peer::PeerBaseline;
 use crate::detect::profile::Profile;
 
