@@ -9,7 +9,9 @@
 //! Entries hold clones of both `Arc`s, so an address cannot be freed and reused by another
 //! value while it is remembered: an address pair names exactly one pair of values. Two
 //! generations bound the memory: when the current one is full it becomes the previous and
-//! the one before is dropped; a hit in the previous moves forward.
+//! the one before is dropped; a hit in the previous moves forward. [`VersionMemo`] is the
+//! one-value form for a value replaced over time (a peer group's baseline): it keeps only
+//! each key's latest versions.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -69,26 +71,66 @@ impl<A, B, O: Clone> PairMemo<A, B, O> {
     }
 }
 
-/// Remembers `f(a)` for the most recent shared values: a [`PairMemo`] whose second value
-/// is the memo's own constant.
-pub struct SharedMemo<A, O> {
-    pairs: PairMemo<A, (), O>,
-    unit: Arc<()>,
+/// Versions of one key's value remembered by a [`VersionMemo`]: a join meets every
+/// version its traces have not compacted away yet (with two, rescoring cold windows
+/// recomputed summaries often enough to cost 7 % of a run; with eight, nothing measurable).
+const VERSIONS: usize = 8;
+
+type Versions<A, O> = [Option<(Arc<A>, O)>; VERSIONS];
+
+/// Remembers `f(a)` for the latest versions of each key's shared value (a peer group's
+/// baseline, replaced hourly): at most [`VERSIONS`] per key, and between `capacity` and
+/// `2 * capacity` keys, so superseded versions are let go instead of piling up.
+pub struct VersionMemo<K, A, O> {
+    current: HashMap<K, Versions<A, O>>,
+    previous: HashMap<K, Versions<A, O>>,
+    capacity: usize,
 }
 
-impl<A, O: Clone> SharedMemo<A, O> {
-    /// A memo remembering between `capacity` and `2 * capacity` values.
+impl<K: std::hash::Hash + Eq + Clone, A, O: Clone> VersionMemo<K, A, O> {
+    /// A memo remembering between `capacity` and `2 * capacity` keys.
     pub fn new(capacity: usize) -> Self {
-        SharedMemo {
-            pairs: PairMemo::new(capacity),
-            unit: Arc::new(()),
+        VersionMemo {
+            current: HashMap::new(),
+            previous: HashMap::new(),
+            capacity: capacity.max(1),
         }
     }
 
-    /// `compute()` for `a`, from memory if this value was seen recently. `compute` must
-    /// depend only on the value behind `a` (and on what never changes).
-    pub fn get_or_compute(&mut self, a: &Arc<A>, compute: impl FnOnce() -> O) -> O {
-        self.pairs.get_or_compute(a, &self.unit, compute)
+    /// `compute()` for `key`'s value `a`, from memory if this value (by address, held so
+    /// the address stays taken) is one of the key's latest. `compute` must depend only on
+    /// the value behind `a` (and on what never changes).
+    pub fn get_or_compute(&mut self, key: &K, a: &Arc<A>, compute: impl FnOnce() -> O) -> O {
+        if !self.current.contains_key(key) {
+            let versions = self
+                .previous
+                .remove(key)
+                .unwrap_or_else(|| std::array::from_fn(|_| None));
+            if self.current.len() >= self.capacity {
+                self.previous = std::mem::take(&mut self.current);
+            }
+            self.current.insert(key.clone(), versions);
+        }
+        let versions = self.current.get_mut(key).expect("inserted above");
+        let known = versions.iter().flatten().find(|(v, _)| Arc::ptr_eq(v, a));
+        if let Some((_, out)) = known {
+            return out.clone();
+        }
+        let out = compute();
+        versions.rotate_right(1);
+        versions[0] = Some((a.clone(), out.clone()));
+        out
+    }
+
+    /// Values remembered.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        let count = |m: &HashMap<K, Versions<A, O>>| {
+            m.values()
+                .map(|v| v.iter().flatten().count())
+                .sum::<usize>()
+        };
+        count(&self.current) + count(&self.previous)
     }
 }
 
@@ -129,23 +171,36 @@ mod tests {
     }
 
     #[test]
-    fn shared_memo_computes_once_per_value() {
+    fn version_memo_keeps_the_latest_versions_per_key() {
         let calls = Cell::new(0);
-        let mut memo = SharedMemo::new(4);
-        let (x, y) = (Arc::new(2), Arc::new(3));
-        let mut ask = |a: &Arc<i32>| {
-            memo.get_or_compute(a, || {
+        let mut memo = VersionMemo::new(2);
+        let versions: Vec<Arc<i32>> = (0..=VERSIONS as i32).map(Arc::new).collect();
+        let mut ask = |key: &str, a: &Arc<i32>| {
+            memo.get_or_compute(&key.to_string(), a, || {
                 calls.set(calls.get() + 1);
                 **a * 10
             })
         };
-        assert_eq!(
-            (ask(&x), ask(&y), ask(&x.clone()), ask(&y)),
-            (20, 30, 20, 30)
-        );
-        assert_eq!(calls.get(), 2);
-        assert_eq!(ask(&Arc::new(2)), 20);
-        assert_eq!(calls.get(), 3);
+        // Versions met alternately (a join meeting old and new): each computed once.
+        let latest = &versions[..VERSIONS];
+        for _ in 0..3 {
+            for v in latest {
+                assert_eq!(ask("g", &v.clone()), **v * 10);
+            }
+        }
+        assert_eq!(calls.get(), VERSIONS);
+        // One more version lets the oldest go.
+        assert_eq!(ask("g", &versions[VERSIONS]), VERSIONS as i32 * 10);
+        assert_eq!(ask("g", &versions[1]), 10);
+        assert_eq!(calls.get(), VERSIONS + 1);
+        assert_eq!(ask("g", &versions[0]), 0);
+        assert_eq!(calls.get(), VERSIONS + 2);
+        // Keys are bounded by generations: at most 2 * 2 keys, "g" and its versions let go.
+        for (i, key) in ["a", "b", "c", "d", "e"].iter().enumerate() {
+            assert_eq!(ask(key, &Arc::new(i as i32)), i as i32 * 10);
+        }
+        let _ = ask;
+        assert_eq!(memo.len(), 4);
     }
 
     #[test]

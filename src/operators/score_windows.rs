@@ -1,7 +1,7 @@
 //! `score_windows`: each principal's current window scored against its own baseline.
 
 use super::fold_memo::FoldMemo;
-use super::pair_memo::{PairMemo, SharedMemo};
+use super::pair_memo::{PairMemo, VersionMemo};
 use super::score_facts::{BaselineEntry, EventFacts, Fact, Interned, Interner};
 use super::{PeerBaselines, PeerGroups, SlidingWindow};
 use crate::detect::peer::{peer_group, PeerBaseline, PeerPrivileges};
@@ -117,6 +117,10 @@ const BASELINE_MEMO_CAPACITY: usize = 1 << 12;
 /// Cold windows rescored per worker that are remembered for their retraction (one or two
 /// generations of this many: [`PairMemo`]).
 const RESCORE_MEMO_CAPACITY: usize = 1 << 15;
+
+/// Peer groups per worker whose baseline summaries are remembered (one or two generations
+/// of this many: [`VersionMemo`]).
+const GROUP_MEMO_CAPACITY: usize = 1 << 12;
 
 /// Seconds between refreshes of the baseline and the long history.
 pub const REFRESH_SECS: u64 = 3600;
@@ -239,13 +243,13 @@ impl<'s> ScoreWindows<'s> for VecCollection<'s, u64, AuditEvent, isize> {
         // against each version of its group's baseline): rescore once per pair of values.
         let mut memo = PairMemo::new(RESCORE_MEMO_CAPACITY);
         // Each version of a group's baseline is summarized once for all its cold windows.
-        let mut summaries = SharedMemo::new(RESCORE_MEMO_CAPACITY);
+        let mut summaries = VersionMemo::new(GROUP_MEMO_CAPACITY);
         let lent = cold.clone().join_map(
             groups.clone(),
-            move |_group, (principal, window, cold), sum: &Arc<PeerBaseline>| {
+            move |group, (principal, window, cold), sum: &Arc<PeerBaseline>| {
                 // `window` and `cold` were made together, so `cold`'s address names both.
                 let scored = memo.get_or_compute(cold, sum, || {
-                    let summary = summaries.get_or_compute(sum, || {
+                    let summary = summaries.get_or_compute(group, sum, || {
                         Arc::new(BaselineSummary::new(&sum.profile, &lent_config))
                     });
                     rescored(window, cold, sum, &summary, &lent_config)
