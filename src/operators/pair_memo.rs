@@ -6,20 +6,23 @@
 //! window rescored against its peer group's whole baseline), computing it once per pair of
 //! values and answering the other calls from memory saves most of the work.
 //!
-//! Entries hold clones of both `Arc`s, so an address cannot be freed and reused by another
-//! value while it is remembered: an address pair names exactly one pair of values. Two
+//! Entries hold weak references to both values: the allocations stay, so an address cannot
+//! be reused by another value while it is remembered (an address pair names exactly one
+//! pair of values), while the values themselves go with their last owners. Two
 //! generations bound the memory: when the current one is full it becomes the previous and
 //! the one before is dropped; a hit in the previous moves forward. [`VersionMemo`] is the
 //! one-value form for a value replaced over time (a peer group's baseline): it keeps only
 //! each key's latest versions.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 struct Entry<A, B, O> {
-    // Held only to keep the addresses taken.
-    _a: Arc<A>,
-    _b: Arc<B>,
+    // Held only to keep the addresses taken: a weak reference keeps the allocation (so no
+    // other value can take its address) but lets the value itself go with its last owner,
+    // so remembered pairs do not keep superseded peer-group baselines alive.
+    _a: Weak<A>,
+    _b: Weak<B>,
     out: O,
 }
 
@@ -51,8 +54,8 @@ impl<A, B, O: Clone> PairMemo<A, B, O> {
         let entry = match self.previous.remove(&key) {
             Some(entry) => entry,
             None => Entry {
-                _a: a.clone(),
-                _b: b.clone(),
+                _a: Arc::downgrade(a),
+                _b: Arc::downgrade(b),
                 out: compute(),
             },
         };
@@ -201,6 +204,17 @@ mod tests {
         }
         let _ = ask;
         assert_eq!(memo.len(), 4);
+    }
+
+    #[test]
+    fn remembered_values_are_not_kept_alive() {
+        let mut memo = PairMemo::new(16);
+        let (a, b) = (Arc::new(vec![0u8; 1024]), Arc::new(1));
+        let weak = Arc::downgrade(&a);
+        assert_eq!(memo.get_or_compute(&a, &b, || 7), 7);
+        drop(a);
+        assert!(weak.upgrade().is_none(), "the memo must not own the value");
+        assert_eq!(memo.len(), 1);
     }
 
     #[test]
