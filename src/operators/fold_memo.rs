@@ -12,7 +12,7 @@
 //! current one is full it becomes the previous and the one before is dropped; a hit in the
 //! previous moves forward.
 
-use std::collections::HashMap;
+use super::generations::Generations;
 use std::hash::Hash;
 
 struct Entry<I, O> {
@@ -22,18 +22,14 @@ struct Entry<I, O> {
 
 /// Remembers, per key, the fold of its most recent slow inputs.
 pub struct FoldMemo<K, I, O> {
-    current: HashMap<K, Entry<I, O>>,
-    previous: HashMap<K, Entry<I, O>>,
-    capacity: usize,
+    keys: Generations<K, Entry<I, O>>,
 }
 
 impl<K: Hash + Eq + Clone, I: PartialEq + Clone, O> FoldMemo<K, I, O> {
     /// A memo remembering between `capacity` and `2 * capacity` keys.
     pub fn new(capacity: usize) -> Self {
         FoldMemo {
-            current: HashMap::new(),
-            previous: HashMap::new(),
-            capacity: capacity.max(1),
+            keys: Generations::new(capacity),
         }
     }
 
@@ -55,38 +51,20 @@ impl<K: Hash + Eq + Clone, I: PartialEq + Clone, O> FoldMemo<K, I, O> {
                 .all(|(i, n)| remembered.next().is_some_and(|(r, m)| *m == n && r == i))
                 && remembered.next().is_none()
         };
-        let hit = match self.current.get(key) {
-            Some(entry) => same(entry),
-            None => {
-                let moved = self.previous.remove(key).filter(|entry| same(entry));
-                let found = moved.is_some();
-                if let Some(entry) = moved {
-                    self.insert(key, entry);
-                }
-                found
-            }
+        if self.keys.get(key).is_some_and(|entry| same(entry)) {
+            return &self.keys.get(key).expect("found above").out;
+        }
+        let entry = Entry {
+            inputs: inputs.map(|(i, n)| (i.clone(), n)).collect(),
+            out: fold(),
         };
-        if !hit {
-            let entry = Entry {
-                inputs: inputs.map(|(i, n)| (i.clone(), n)).collect(),
-                out: fold(),
-            };
-            self.insert(key, entry);
-        }
-        &self.current[key].out
-    }
-
-    fn insert(&mut self, key: &K, entry: Entry<I, O>) {
-        if self.current.len() >= self.capacity && !self.current.contains_key(key) {
-            self.previous = std::mem::take(&mut self.current);
-        }
-        self.current.insert(key.clone(), entry);
+        &self.keys.insert(key.clone(), entry).out
     }
 
     /// Keys remembered.
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.current.len() + self.previous.len()
+        self.keys.values().count()
     }
 }
 

@@ -11,6 +11,7 @@ pub mod commit_offsets;
 pub mod entity_edges;
 mod fold_memo;
 pub mod forest_scores;
+mod generations;
 pub mod hourly_crosstab;
 pub mod monitor_windows;
 mod pair_memo;

@@ -14,7 +14,7 @@
 //! one-value form for a value replaced over time (a peer group's baseline): it keeps only
 //! each key's latest versions.
 
-use std::collections::HashMap;
+use super::generations::Generations;
 use std::sync::{Arc, Weak};
 
 struct Entry<A, B, O> {
@@ -28,18 +28,14 @@ struct Entry<A, B, O> {
 
 /// Remembers `f(a, b)` for the most recent pairs of shared values.
 pub struct PairMemo<A, B, O> {
-    current: HashMap<(usize, usize), Entry<A, B, O>>,
-    previous: HashMap<(usize, usize), Entry<A, B, O>>,
-    capacity: usize,
+    pairs: Generations<(usize, usize), Entry<A, B, O>>,
 }
 
 impl<A, B, O: Clone> PairMemo<A, B, O> {
     /// A memo remembering between `capacity` and `2 * capacity` pairs.
     pub fn new(capacity: usize) -> Self {
         PairMemo {
-            current: HashMap::new(),
-            previous: HashMap::new(),
-            capacity: capacity.max(1),
+            pairs: Generations::new(capacity),
         }
     }
 
@@ -48,29 +44,21 @@ impl<A, B, O: Clone> PairMemo<A, B, O> {
     /// never changes).
     pub fn get_or_compute(&mut self, a: &Arc<A>, b: &Arc<B>, compute: impl FnOnce() -> O) -> O {
         let key = (Arc::as_ptr(a) as usize, Arc::as_ptr(b) as usize);
-        if let Some(entry) = self.current.get(&key) {
+        if let Some(entry) = self.pairs.get(&key) {
             return entry.out.clone();
         }
-        let entry = match self.previous.remove(&key) {
-            Some(entry) => entry,
-            None => Entry {
-                _a: Arc::downgrade(a),
-                _b: Arc::downgrade(b),
-                out: compute(),
-            },
+        let entry = Entry {
+            _a: Arc::downgrade(a),
+            _b: Arc::downgrade(b),
+            out: compute(),
         };
-        let out = entry.out.clone();
-        if self.current.len() >= self.capacity {
-            self.previous = std::mem::take(&mut self.current);
-        }
-        self.current.insert(key, entry);
-        out
+        self.pairs.insert(key, entry).out.clone()
     }
 
     /// Pairs remembered.
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.current.len() + self.previous.len()
+        self.pairs.values().count()
     }
 }
 
@@ -85,18 +73,14 @@ type Versions<A, O> = [Option<(Arc<A>, O)>; VERSIONS];
 /// baseline, replaced hourly): at most [`VERSIONS`] per key, and between `capacity` and
 /// `2 * capacity` keys, so superseded versions are let go instead of piling up.
 pub struct VersionMemo<K, A, O> {
-    current: HashMap<K, Versions<A, O>>,
-    previous: HashMap<K, Versions<A, O>>,
-    capacity: usize,
+    keys: Generations<K, Versions<A, O>>,
 }
 
 impl<K: std::hash::Hash + Eq + Clone, A, O: Clone> VersionMemo<K, A, O> {
     /// A memo remembering between `capacity` and `2 * capacity` keys.
     pub fn new(capacity: usize) -> Self {
         VersionMemo {
-            current: HashMap::new(),
-            previous: HashMap::new(),
-            capacity: capacity.max(1),
+            keys: Generations::new(capacity),
         }
     }
 
@@ -104,17 +88,10 @@ impl<K: std::hash::Hash + Eq + Clone, A, O: Clone> VersionMemo<K, A, O> {
     /// the address stays taken) is one of the key's latest. `compute` must depend only on
     /// the value behind `a` (and on what never changes).
     pub fn get_or_compute(&mut self, key: &K, a: &Arc<A>, compute: impl FnOnce() -> O) -> O {
-        if !self.current.contains_key(key) {
-            let versions = self
-                .previous
-                .remove(key)
-                .unwrap_or_else(|| std::array::from_fn(|_| None));
-            if self.current.len() >= self.capacity {
-                self.previous = std::mem::take(&mut self.current);
-            }
-            self.current.insert(key.clone(), versions);
+        if self.keys.get(key).is_none() {
+            self.keys.insert(key.clone(), std::array::from_fn(|_| None));
         }
-        let versions = self.current.get_mut(key).expect("inserted above");
+        let versions = self.keys.get(key).expect("inserted above");
         let known = versions.iter().flatten().find(|(v, _)| Arc::ptr_eq(v, a));
         if let Some((_, out)) = known {
             return out.clone();
@@ -128,12 +105,7 @@ impl<K: std::hash::Hash + Eq + Clone, A, O: Clone> VersionMemo<K, A, O> {
     /// Values remembered.
     #[cfg(test)]
     fn len(&self) -> usize {
-        let count = |m: &HashMap<K, Versions<A, O>>| {
-            m.values()
-                .map(|v| v.iter().flatten().count())
-                .sum::<usize>()
-        };
-        count(&self.current) + count(&self.previous)
+        self.keys.values().map(|v| v.iter().flatten().count()).sum()
     }
 }
 
