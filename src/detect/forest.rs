@@ -60,22 +60,32 @@ impl Default for ForestConfig {
 /// on one feature (`x <= threshold` goes left) or a leaf with the number of those points.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 struct Node {
-    lo: [i64; DIMENSIONS],
-    hi: [i64; DIMENSIONS],
+    lo: Narrow,
+    hi: Narrow,
     kind: NodeKind,
+    /// The sum of the box's ranges, `hi - lo` over the features.
+    extent: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 enum NodeKind {
     Split {
         feature: u8,
-        threshold: i64,
+        threshold: i32,
         left: u32,
         right: u32,
     },
     Leaf {
         size: u32,
     },
+}
+
+/// A point as the trees hold it: each feature saturated to `i32` (window features are at
+/// most millions), which halves the bytes a tree walk reads.
+type Narrow = [i32; DIMENSIONS];
+
+fn narrow(point: &[i64; DIMENSIONS]) -> Narrow {
+    point.map(|x| x.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
 }
 
 /// A fitted isolation forest.
@@ -122,6 +132,7 @@ impl IsolationForest {
     /// gives a forest that scores everything 0.
     pub fn fit(points: &[[i64; DIMENSIONS]], config: ForestConfig) -> Self {
         let tree_sample = config.tree_sample.min(points.len()).max(1);
+        let narrowed: Vec<Narrow> = points.iter().map(narrow).collect();
         let height_limit = (tree_sample as f64).log2().ceil() as usize;
         let trees = match points.is_empty() {
             true => Vec::new(),
@@ -134,8 +145,8 @@ impl IsolationForest {
                         let j = i + rng.below((points.len() - i) as u64) as usize;
                         index.swap(i, j);
                     }
-                    let mut sample: Vec<&[i64; DIMENSIONS]> =
-                        index[..tree_sample].iter().map(|&i| &points[i]).collect();
+                    let mut sample: Vec<&Narrow> =
+                        index[..tree_sample].iter().map(|&i| &narrowed[i]).collect();
                     let mut nodes = Vec::new();
                     grow(&mut sample, 0, height_limit, &mut rng, &mut nodes);
                     nodes
@@ -154,7 +165,8 @@ impl IsolationForest {
         if self.trees.is_empty() {
             return 0.0;
         }
-        let total: f64 = self.trees.iter().map(|t| path_length(t, point)).sum();
+        let point = narrow(point);
+        let total: f64 = self.trees.iter().map(|t| path_length(t, &point)).sum();
         let mean = total / self.trees.len() as f64;
         let norm = average_path(self.tree_sample).max(1.0);
         2f64.powf(-mean / norm)
@@ -163,26 +175,27 @@ impl IsolationForest {
 
 /// Grows the subtree for `sample` at `depth`, appending its nodes; returns its root index.
 fn grow(
-    sample: &mut [&[i64; DIMENSIONS]],
+    sample: &mut [&Narrow],
     depth: usize,
     limit: usize,
     rng: &mut SplitMix,
     nodes: &mut Vec<Node>,
 ) -> u32 {
     let at = nodes.len() as u32;
-    let lo: [i64; DIMENSIONS] =
-        std::array::from_fn(|f| sample.iter().map(|p| p[f]).min().unwrap_or(0));
-    let hi: [i64; DIMENSIONS] =
-        std::array::from_fn(|f| sample.iter().map(|p| p[f]).max().unwrap_or(0));
+    let lo: Narrow = std::array::from_fn(|f| sample.iter().map(|p| p[f]).min().unwrap_or(0));
+    let hi: Narrow = std::array::from_fn(|f| sample.iter().map(|p| p[f]).max().unwrap_or(0));
     let leaf = Node {
         lo,
         hi,
         kind: NodeKind::Leaf {
             size: sample.len() as u32,
         },
+        extent: (0..DIMENSIONS)
+            .map(|f| i64::from(hi[f]) - i64::from(lo[f]))
+            .sum(),
     };
     // Features on which the sample still differs: only those can split it.
-    let spread: Vec<(usize, i64, i64)> = (0..DIMENSIONS)
+    let spread: Vec<(usize, i32, i32)> = (0..DIMENSIONS)
         .filter(|&f| lo[f] < hi[f])
         .map(|f| (f, lo[f], hi[f]))
         .collect();
@@ -192,7 +205,8 @@ fn grow(
     }
     let (feature, lo, hi) = spread[rng.below(spread.len() as u64) as usize];
     // In [lo, hi): both sides get at least one point.
-    let threshold = lo + rng.below((hi - lo) as u64) as i64;
+    let threshold =
+        (i64::from(lo) + rng.below((i64::from(hi) - i64::from(lo)) as u64) as i64) as i32;
     sample.sort_by_key(|p| p[feature] > threshold);
     let split = sample.partition_point(|p| p[feature] <= threshold);
     nodes.push(leaf); // replaced below, once the children's indices are known
@@ -212,23 +226,24 @@ fn grow(
 /// would be cut off by a split drawn over the box extended to include it, with probability
 /// its distance outside over the extended ranges (as in a random cut forest); so a point
 /// far outside what the sample saw is isolated near the root, not merely at the edge.
-fn path_length(nodes: &[Node], point: &[i64; DIMENSIONS]) -> f64 {
+fn path_length(nodes: &[Node], point: &Narrow) -> f64 {
     let (mut at, mut depth) = (0usize, 0u32);
     let (mut expected, mut reach) = (0.0, 1.0);
     loop {
         let node = &nodes[at];
-        let (mut outside, mut span) = (0.0, 0.0);
-        for ((&lo, &hi), &x) in node.lo.iter().zip(&node.hi).zip(point) {
-            let beyond = (lo - x).max(x - hi).max(0) as f64;
-            outside += beyond;
-            span += (hi - lo) as f64 + beyond;
+        // Integer sums: vectorized, and exact like the f64 sums they replace (window features
+        // are at most millions, far below 2^53), so scores are unchanged to the bit.
+        let outside: i64 = (node.lo.iter().zip(&node.hi).zip(point))
+            .map(|((&lo, &hi), &x)| {
+                let (lo, hi, x) = (i64::from(lo), i64::from(hi), i64::from(x));
+                (lo - x).max(x - hi).max(0)
+            })
+            .sum();
+        if outside > 0 {
+            let cut = outside as f64 / (node.extent + outside) as f64;
+            expected += reach * cut * f64::from(depth + 1);
+            reach *= 1.0 - cut;
         }
-        let cut = match span > 0.0 {
-            true => outside / span,
-            false => 0.0,
-        };
-        expected += reach * cut * f64::from(depth + 1);
-        reach *= 1.0 - cut;
         match &node.kind {
             NodeKind::Leaf { size } => {
                 return expected + reach * (f64::from(depth) + average_path(*size));

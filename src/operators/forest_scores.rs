@@ -4,8 +4,13 @@ use super::ScoredWindow;
 use crate::detect::forest::{window_vector, ForestConfig, IsolationForest, DIMENSIONS};
 use differential_dataflow::{AsCollection, VecCollection};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::sync::Arc;
-use timely::dataflow::operators::vec::{Filter, Map};
+use timely::container::CapacityContainerBuilder;
+use timely::dataflow::channels::pact::Pipeline;
+use timely::dataflow::operators::generic::Operator;
+use timely::dataflow::operators::vec::{Broadcast, Filter, Map};
+use timely::dataflow::operators::Capability;
 
 /// Seconds between refits.
 pub const REFIT_SECS: u64 = 3600;
@@ -30,6 +35,12 @@ impl Default for ForestScoring {
         }
     }
 }
+
+/// Windows of one time on this worker, with a capability to send their scores at it.
+type Held = (Capability<u64>, Vec<(String, ScoredWindow)>);
+
+/// A scored window's forest score, as an update.
+type Scored = ((String, ScoredWindow, u32), u64, isize);
 
 /// A window as a training point: its content hash (the sampling order) and its vector.
 pub type Point = (u64, [i64; DIMENSIONS]);
@@ -63,11 +74,13 @@ pub fn bottom_k(mut points: Vec<Point>, k: usize) -> Vec<Point> {
 /// [`content_hash`]) of all principals' windows of the previous `history_hours` hours, in
 /// two `reduce`s: one per past hour keeping its `sample` least-hashed windows (all enter at
 /// the hour's end, so it runs once), one per hour merging them and fitting (once). A window
-/// of hour `h` is joined with model `h` on the hour; a window with no model (the first hour,
-/// or after a silence longer than the history) scores 0. Retractions of the input are
-/// dropped: each insertion is a window scored at its time, and stays in the output until
-/// its hour ends (so state is bounded by an hour of windows and `history_hours` samples).
-/// The join is keyed by hour, so one worker scores an hour's windows.
+/// of hour `h` is scored with model `h`; a window with no model (the first hour, or after a
+/// silence longer than the history) scores 0. Models are broadcast, so windows are scored
+/// on the worker that holds them, each once its hour's model is decided (the models'
+/// frontier has passed the hour's start). Retractions of the input are dropped: each
+/// insertion is a window scored at its time, output once. State: per worker, the windows
+/// awaiting their hour's model and at most the models of the held hours; the samples of
+/// `history_hours` hours in the two `reduce`s.
 pub trait ForestScores<'s> {
     /// The forest score of every scored window.
     fn forest_scores(
@@ -83,16 +96,9 @@ impl<'s> ForestScores<'s> for VecCollection<'s, u64, (String, ScoredWindow), isi
     ) -> VecCollection<'s, u64, (String, ScoredWindow, u32), isize> {
         let hour_end = |t: u64| (t / REFIT_SECS + 1) * REFIT_SECS;
         let inserted = self.inner.filter(|(_, _, diff)| *diff > 0);
-        // Each window of hour h, keyed by h, until the hour ends.
-        let windows = inserted
-            .clone()
-            .flat_map(move |((principal, window), t, diff)| {
-                let record = (t / REFIT_SECS, (principal, window));
-                [(record.clone(), t, diff), (record, hour_end(t), -diff)]
-            })
-            .as_collection();
         // Per past hour, its least-hashed windows, all entering at the hour's end.
         let per_hour = inserted
+            .clone()
             .flat_map(move |((principal, window), t, _)| {
                 let vector = window_vector(&window);
                 let record = (
@@ -136,21 +142,58 @@ impl<'s> ForestScores<'s> for VecCollection<'s, u64, (String, ScoredWindow), isi
                 let model = IsolationForest::fit(&vectors, config.forest);
                 output.push((Arc::new(model), 1));
             });
-        let ppm = |x: f64| (x.clamp(0.0, 1.0) * 1e6).round() as u32;
-        let scored =
-            windows
-                .clone()
-                .join_map(models.clone(), move |_, (principal, window), model| {
-                    let score = model.score(&window_vector(window));
-                    (principal.clone(), window.clone(), ppm(score))
-                });
-        let unmodelled = windows
-            .antijoin(models.map(|(hour, _)| hour))
-            .map(|(_, (principal, window))| (principal, window, 0));
-        // Consolidated: the join and the antijoin can answer one time in several batches
-        // (a window first unmodelled, then modelled once the hour's model arrives), and a
-        // reader that keeps only insertions must see each window once.
-        scored.concat(unmodelled).consolidate()
+        let models = models
+            .inner
+            .filter(|(_, _, diff)| *diff > 0)
+            .map(|((hour, model), _, _)| (hour, model))
+            .broadcast();
+        inserted
+            .binary_frontier::<_, CapacityContainerBuilder<Vec<Scored>>, _, _, _, _>(
+                models,
+                Pipeline,
+                Pipeline,
+                "ForestScores score",
+                |_cap, _info| {
+                    let mut held: BTreeMap<u64, Held> = BTreeMap::new();
+                    let mut known: BTreeMap<u64, Arc<IsolationForest>> = BTreeMap::new();
+                    move |(input, frontier), (models, models_frontier), output| {
+                        let port = output.output_index();
+                        input.for_each(|cap, data| {
+                            for (record, time, diff) in data.drain(..) {
+                                let entry = held
+                                    .entry(time)
+                                    .or_insert_with(|| (cap.delayed(&time, port), Vec::new()));
+                                entry.1.extend(std::iter::repeat_n(record, diff as usize));
+                            }
+                        });
+                        models.for_each(|_cap, data| known.extend(data.drain(..)));
+                        // A time's windows are scored once their hour's model (or its
+                        // absence) is decided: the model of hour h has time h * REFIT_SECS.
+                        while let Some(&time) = held.keys().next() {
+                            let hour = time / REFIT_SECS;
+                            if models_frontier.less_equal(&(hour * REFIT_SECS)) {
+                                break;
+                            }
+                            let (cap, windows) = held.remove(&time).expect("a held time");
+                            let model = known.get(&hour);
+                            let mut session = output.session(&cap);
+                            for (principal, window) in windows {
+                                let score = model.map_or(0.0, |m| m.score(&window_vector(&window)));
+                                let ppm = (score.clamp(0.0, 1.0) * 1e6).round() as u32;
+                                session.give(((principal, window, ppm), time, 1));
+                            }
+                        }
+                        // Models of hours no held or future window can fall in.
+                        let future = frontier.frontier();
+                        let oldest = held.keys().chain(future.iter()).min();
+                        match oldest {
+                            Some(t) => known.retain(|hour, _| *hour >= t / REFIT_SECS),
+                            None => known.clear(),
+                        }
+                    }
+                },
+            )
+            .as_collection()
     }
 }
 
