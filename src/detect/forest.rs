@@ -64,7 +64,7 @@ struct Node {
     hi: Narrow,
     kind: NodeKind,
     /// The sum of the box's ranges, `hi - lo` over the features.
-    extent: i64,
+    extent: i32,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -77,15 +77,21 @@ enum NodeKind {
     },
     Leaf {
         size: u32,
+        /// `average_path(size)` as `f64` bits, computed once at fit time.
+        below: u64,
     },
 }
 
-/// A point as the trees hold it: each feature saturated to `i32` (window features are at
-/// most millions), which halves the bytes a tree walk reads.
+/// A point as the trees hold it: each feature saturated to [`FEATURE_LIMIT`] (window
+/// features are at most millions), so a tree walk reads and sums `i32`s without overflow.
 type Narrow = [i32; DIMENSIONS];
 
+/// Largest feature magnitude the forest tells apart: twelve distances between values of
+/// at most this size still sum within `i32`.
+pub const FEATURE_LIMIT: i64 = 1 << 26;
+
 fn narrow(point: &[i64; DIMENSIONS]) -> Narrow {
-    point.map(|x| x.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
+    point.map(|x| x.clamp(-FEATURE_LIMIT, FEATURE_LIMIT) as i32)
 }
 
 /// A fitted isolation forest.
@@ -184,15 +190,12 @@ fn grow(
     let at = nodes.len() as u32;
     let lo: Narrow = std::array::from_fn(|f| sample.iter().map(|p| p[f]).min().unwrap_or(0));
     let hi: Narrow = std::array::from_fn(|f| sample.iter().map(|p| p[f]).max().unwrap_or(0));
-    let leaf = Node {
+    let size = sample.len() as u32;
+    let mut node = Node {
         lo,
         hi,
-        kind: NodeKind::Leaf {
-            size: sample.len() as u32,
-        },
-        extent: (0..DIMENSIONS)
-            .map(|f| i64::from(hi[f]) - i64::from(lo[f]))
-            .sum(),
+        kind: NodeKind::Leaf { size, below: 0 },
+        extent: (0..DIMENSIONS).map(|f| hi[f] - lo[f]).sum(),
     };
     // Features on which the sample still differs: only those can split it.
     let spread: Vec<(usize, i32, i32)> = (0..DIMENSIONS)
@@ -200,16 +203,16 @@ fn grow(
         .map(|f| (f, lo[f], hi[f]))
         .collect();
     if depth >= limit || sample.len() <= 1 || spread.is_empty() {
-        nodes.push(leaf);
+        let below = average_path(size).to_bits();
+        node.kind = NodeKind::Leaf { size, below };
+        nodes.push(node);
         return at;
     }
     let (feature, lo, hi) = spread[rng.below(spread.len() as u64) as usize];
     // In [lo, hi): both sides get at least one point.
-    let threshold =
-        (i64::from(lo) + rng.below((i64::from(hi) - i64::from(lo)) as u64) as i64) as i32;
-    sample.sort_by_key(|p| p[feature] > threshold);
-    let split = sample.partition_point(|p| p[feature] <= threshold);
-    nodes.push(leaf); // replaced below, once the children's indices are known
+    let threshold = lo + rng.below((hi - lo) as u64) as i32;
+    let split = partition(sample, |p| p[feature] <= threshold);
+    nodes.push(node); // its kind is set below, once the children's indices are known
     let (left_half, right_half) = sample.split_at_mut(split);
     let left = grow(left_half, depth + 1, limit, rng, nodes);
     let right = grow(right_half, depth + 1, limit, rng, nodes);
@@ -222,6 +225,19 @@ fn grow(
     at
 }
 
+/// Moves the elements satisfying `left` before the others (in no particular order: a
+/// subtree depends only on which points it holds); returns how many there are.
+fn partition<T>(items: &mut [T], left: impl Fn(&T) -> bool) -> usize {
+    let mut split = 0;
+    for i in 0..items.len() {
+        if left(&items[i]) {
+            items.swap(split, i);
+            split += 1;
+        }
+    }
+    split
+}
+
 /// The expected depth at which `point` is isolated. Beyond a node's bounding box a point
 /// would be cut off by a split drawn over the box extended to include it, with probability
 /// its distance outside over the extended ranges (as in a random cut forest); so a point
@@ -231,22 +247,18 @@ fn path_length(nodes: &[Node], point: &Narrow) -> f64 {
     let (mut expected, mut reach) = (0.0, 1.0);
     loop {
         let node = &nodes[at];
-        // Integer sums: vectorized, and exact like the f64 sums they replace (window features
-        // are at most millions, far below 2^53), so scores are unchanged to the bit.
-        let outside: i64 = (node.lo.iter().zip(&node.hi).zip(point))
-            .map(|((&lo, &hi), &x)| {
-                let (lo, hi, x) = (i64::from(lo), i64::from(hi), i64::from(x));
-                (lo - x).max(x - hi).max(0)
-            })
+        // Integer sums: vectorized, and exact like f64 sums of the same values.
+        let outside: i32 = (node.lo.iter().zip(&node.hi).zip(point))
+            .map(|((&lo, &hi), &x)| (lo - x).max(x - hi).max(0))
             .sum();
         if outside > 0 {
-            let cut = outside as f64 / (node.extent + outside) as f64;
+            let cut = f64::from(outside) / f64::from(node.extent + outside);
             expected += reach * cut * f64::from(depth + 1);
             reach *= 1.0 - cut;
         }
         match &node.kind {
-            NodeKind::Leaf { size } => {
-                return expected + reach * (f64::from(depth) + average_path(*size));
+            NodeKind::Leaf { below, .. } => {
+                return expected + reach * (f64::from(depth) + f64::from_bits(*below));
             }
             NodeKind::Split {
                 feature,

@@ -11,6 +11,7 @@ use timely::dataflow::channels::pact::Pipeline;
 use timely::dataflow::operators::generic::Operator;
 use timely::dataflow::operators::vec::{Broadcast, Filter, Map};
 use timely::dataflow::operators::Capability;
+use timely::dataflow::Stream;
 
 /// Seconds between refits.
 pub const REFIT_SECS: u64 = 3600;
@@ -71,16 +72,17 @@ pub fn bottom_k(mut points: Vec<Point>, k: usize) -> Vec<Point> {
 /// millionths: `(principal, window, forest_ppm)`.
 ///
 /// The model of hour `h` is fitted at `h * REFIT_SECS` on a deterministic sample (least
-/// [`content_hash`]) of all principals' windows of the previous `history_hours` hours, in
-/// two `reduce`s: one per past hour keeping its `sample` least-hashed windows (all enter at
-/// the hour's end, so it runs once), one per hour merging them and fitting (once). A window
+/// [`content_hash`]) of all principals' windows of the previous `history_hours` hours: a
+/// `reduce` per past hour keeps its `sample` least-hashed windows (all enter at the hour's
+/// end, so it runs once); every worker hears those samples and fits the models of its share
+/// of the hours (`fit_models`), each once, from the bottom `sample` of their union. A window
 /// of hour `h` is scored with model `h`; a window with no model (the first hour, or after a
 /// silence longer than the history) scores 0. Models are broadcast, so windows are scored
 /// on the worker that holds them, each once its hour's model is decided (the models'
 /// frontier has passed the hour's start). Retractions of the input are dropped: each
 /// insertion is a window scored at its time, output once. State: per worker, the windows
-/// awaiting their hour's model and at most the models of the held hours; the samples of
-/// `history_hours` hours in the two `reduce`s.
+/// awaiting their hour's model, the models of the held hours, and the samples of the last
+/// `history_hours` hours.
 pub trait ForestScores<'s> {
     /// The forest score of every scored window.
     fn forest_scores(
@@ -116,37 +118,10 @@ impl<'s> ForestScores<'s> for VecCollection<'s, u64, (String, ScoredWindow), isi
                     output.push((bottom_k(points, config.sample), 1));
                 },
             );
-        // Each hour's sample serves the next `history_hours` models, entering each at its
-        // hour's start; the model of hour h is fitted once, at h * REFIT_SECS.
-        let history = config.history_hours;
-        let models = per_hour
-            .inner
-            .filter(|(_, _, diff)| *diff > 0)
-            .flat_map(move |((origin, sample), _, _)| {
-                (origin + 1..=origin + history).flat_map(move |h| {
-                    let start = h * REFIT_SECS;
-                    let record = (h, sample.clone());
-                    [(record.clone(), start, 1), (record, start + REFIT_SECS, -1)]
-                })
-            })
-            .as_collection()
-            .reduce_named("ForestScores model", move |_hour, samples, output| {
-                let points = samples
-                    .iter()
-                    .flat_map(|(s, _)| s.iter().copied())
-                    .collect();
-                let vectors: Vec<_> = bottom_k(points, config.sample)
-                    .into_iter()
-                    .map(|(_, v)| v)
-                    .collect();
-                let model = IsolationForest::fit(&vectors, config.forest);
-                output.push((Arc::new(model), 1));
-            });
-        let models = models
-            .inner
-            .filter(|(_, _, diff)| *diff > 0)
-            .map(|((hour, model), _, _)| (hour, model))
-            .broadcast();
+        // Every worker hears every hour's sample; the model of hour h is fitted once, at
+        // h * REFIT_SECS, by worker h % peers, and sent to all.
+        let samples = per_hour.inner.filter(|(_, _, diff)| *diff > 0).broadcast();
+        let models = fit_models(samples, config).broadcast();
         inserted
             .binary_frontier::<_, CapacityContainerBuilder<Vec<Scored>>, _, _, _, _>(
                 models,
@@ -195,6 +170,68 @@ impl<'s> ForestScores<'s> for VecCollection<'s, u64, (String, ScoredWindow), isi
             )
             .as_collection()
     }
+}
+
+/// A past hour's sample, as the hourly `reduce` gives it.
+type Sample = ((u64, Vec<Point>), u64, isize);
+
+/// The models this worker fits: hour `h`'s from the samples of the `history_hours` hours
+/// before it, at time `h * REFIT_SECS`, for the hours `h % peers == index`. A sample
+/// arriving retains a capability for each model it serves; a model is fitted once the
+/// samples' frontier has passed its time, so it has all of them. Only the samples a model
+/// still to come can use are kept.
+fn fit_models<'s>(
+    samples: Stream<'s, u64, Vec<Sample>>,
+    config: ForestScoring,
+) -> Stream<'s, u64, Vec<(u64, Arc<IsolationForest>)>> {
+    let (index, peers) = (
+        samples.scope().index() as u64,
+        samples.scope().peers() as u64,
+    );
+    let history = config.history_hours;
+    samples.unary_frontier::<CapacityContainerBuilder<Vec<_>>, _, _, _>(
+        Pipeline,
+        "ForestScores fit",
+        move |_cap, _info| {
+            let mut recent: BTreeMap<u64, Vec<Point>> = BTreeMap::new();
+            let mut due: BTreeMap<u64, Capability<u64>> = BTreeMap::new();
+            move |(input, frontier), output| {
+                let port = output.output_index();
+                input.for_each(|cap, data| {
+                    for ((origin, sample), _, _) in data.drain(..) {
+                        for hour in (origin + 1..=origin + history).filter(|h| h % peers == index) {
+                            due.entry(hour)
+                                .or_insert_with(|| cap.delayed(&(hour * REFIT_SECS), port));
+                        }
+                        recent.insert(origin, sample);
+                    }
+                });
+                while let Some(&hour) = due.keys().next() {
+                    if frontier.less_equal(&(hour * REFIT_SECS)) {
+                        break;
+                    }
+                    let cap = due.remove(&hour).expect("a due hour");
+                    let points = recent
+                        .range(hour.saturating_sub(history)..hour)
+                        .flat_map(|(_, sample)| sample.iter().copied())
+                        .collect();
+                    let vectors: Vec<_> = bottom_k(points, config.sample)
+                        .into_iter()
+                        .map(|(_, v)| v)
+                        .collect();
+                    let model = IsolationForest::fit(&vectors, config.forest);
+                    output.session(&cap).give((hour, Arc::new(model)));
+                }
+                // A model still to come is due already, or serves a sample of a later time.
+                let future = frontier.frontier();
+                let next = future.iter().map(|t| t / REFIT_SECS);
+                match due.keys().copied().chain(next).min() {
+                    Some(hour) => recent.retain(|origin, _| *origin + history >= hour),
+                    None => recent.clear(),
+                }
+            }
+        },
+    )
 }
 
 #[cfg(test)]
