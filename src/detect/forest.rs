@@ -321,6 +321,27 @@ mod tests {
     }
 
     #[test]
+    fn extreme_features_saturate_instead_of_overflowing() {
+        let mut points = cloud(300, 4);
+        points.push([i64::MAX; DIMENSIONS]);
+        points.push([i64::MIN; DIMENSIONS]);
+        let forest = IsolationForest::fit(&points, ForestConfig::default());
+        for probe in [
+            [i64::MAX; DIMENSIONS],
+            [i64::MIN; DIMENSIONS],
+            [0; DIMENSIONS],
+        ] {
+            let score = forest.score(&probe);
+            assert!((0.0..=1.0).contains(&score), "{score}");
+        }
+        let beyond = [FEATURE_LIMIT * 4; DIMENSIONS];
+        assert_eq!(
+            forest.score(&beyond),
+            forest.score(&[FEATURE_LIMIT; DIMENSIONS])
+        );
+    }
+
+    #[test]
     fn an_empty_sample_scores_nothing() {
         let forest = IsolationForest::fit(&[], ForestConfig::default());
         assert_eq!(forest.score(&[1; DIMENSIONS]), 0.0);
